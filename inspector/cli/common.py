@@ -1,0 +1,66 @@
+"""Options and error handling shared by every command that reads a dataset."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+
+from inspector.core.columns import parse_column_map
+from inspector.core.conversation import FORMATS
+from inspector.core.errors import InputError
+
+
+def dataset_options(func):
+    """Add PATH, --format, --map and --state to a command."""
+
+    @click.argument("path", type=click.Path(path_type=Path))
+    @click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default=None,
+        help="Force the dataset format instead of detecting it from the columns.",
+    )
+    @click.option(
+        "--map",
+        "column_map",
+        default=None,
+        metavar="NAME=COLUMN,...",
+        help="Map the format's column names to yours, e.g. instruction=question,output=answer.",
+    )
+    @click.option(
+        "--state",
+        "state_dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=None,
+        help="Folder for decisions and caches (default: .inspector/ beside the data).",
+    )
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+def open_from_options(path: Path, fmt: str | None, column_map: str | None, state_dir=None):
+    """Open a dataset from the shared options (raises `InputError`)."""
+    from inspector.core.dataset import open_dataset
+
+    return open_dataset(path, format=fmt, column_map=parse_column_map(column_map), state_dir=state_dir)
+
+
+def handle_input_errors(func):
+    """Turn `InputError` into a clear paragraph on stderr and exit status 2 (no traceback)."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except InputError as err:
+            click.echo(f"error: {err}", err=True)
+            sys.exit(2)
+
+    return wrapper
