@@ -1,0 +1,333 @@
+"""Topic clusters: UMAP to 2-D for the map and to 5-D (cosine) for HDBSCAN, titled by `topics`.
+
+Settings, chosen by measurement on the four-source acceptance mix (1,064 rows of chat prompts,
+grade-school maths, Python stubs and web text): plain ``eom`` selection merged chat and web text
+into one cluster of 55-82% of the rows (purity 0.43-0.71); ``leaf`` selection with
+``min_cluster_size = max(5, rows // 60)`` and ``min_samples = 5`` keeps them apart (purity
+>= 0.9 with both TF-IDF and MiniLM embeddings) while bounding the number of clusters by 60.
+HDBSCAN leaves many rows as noise under ``leaf``; by default each is given the cluster most of
+its 5 nearest clustered neighbours (in the 5-D space) belong to; ``keep_noise`` keeps -1.
+
+Above `FIT_MAX` rows UMAP and HDBSCAN are fitted on a seeded sample and the other rows are
+transformed / predicted. With cuML installed and a CUDA device present, cuML's UMAP and HDBSCAN
+run instead. Rows whose vector is zero (no text, or not normalizable) are left out: cluster -1,
+no map position.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .progress import Progress, check
+from .topics import ClusterInfo, describe_clusters
+
+#: Rows above which UMAP and HDBSCAN are fitted on a sample of this size.
+FIT_MAX = 100_000
+#: Rows fitted at once on a GPU (cuML handles millions in memory).
+FIT_MAX_GPU = 2_000_000
+CLUSTER_DIMS = 5
+N_NEIGHBORS = 15
+MIN_SAMPLES = 5
+#: Layout epochs: UMAP's own default for up to 10k rows is 500; 200 gave the same clusters.
+N_EPOCHS = 200
+#: Rows up to which neighbours are found exactly (a few seconds of matrix products).
+EXACT_KNN_MAX = 8_192
+#: Fewer rows than this are one cluster: UMAP and HDBSCAN need neighbours to work with.
+MIN_ROWS = 20
+_TRANSFORM_CHUNK = 20_000
+
+
+def min_cluster_size(rows: int) -> int:
+    """HDBSCAN's smallest cluster for `rows` fitted rows; with ``leaf`` it caps clusters at 60."""
+    return max(5, rows // 60)
+
+
+@dataclass
+class ClusterResult:
+    """Clusters of a set of rows, their 2-D map positions and titles."""
+
+    clusters: list[ClusterInfo]
+    labels: np.ndarray
+    """int32 cluster id per row; -1 for noise (with keep_noise) and rows with no vector."""
+    xy: np.ndarray
+    """float32 (rows, 2) map position; NaN for rows with no vector."""
+    keys: Sequence[tuple[str, int]]
+    model_name: str
+    extra: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        """``{"clusters": [...], "rows": [{"split","row","cluster","x","y"}]}`` (x, y null when
+        the row has no vector)."""
+        clusters = [
+            {
+                "id": c.id, "size": c.size, "share": round(c.share, 6), "keywords": c.keywords,
+                "examples": [
+                    {"split": self.keys[i][0], "row": self.keys[i][1], "text": _snippet(t, 300)}
+                    for i, t in zip(c.examples, c.example_texts, strict=True)
+                ],
+            }
+            for c in self.clusters
+        ]
+        rows = []
+        for (split, row), label, (x, y) in zip(self.keys, self.labels.tolist(),
+                                               self.xy.tolist(), strict=True):
+            ok = x == x  # NaN != NaN
+            rows.append({"split": split, "row": row, "cluster": label,
+                         "x": round(x, 4) if ok else None, "y": round(y, 4) if ok else None})
+        return {"clusters": clusters, "rows": rows}
+
+    def table_rows(self) -> list[tuple[int, int, str, str]]:
+        """(id, size, keywords joined by ", ", most central example on one line) per cluster."""
+        return [
+            (c.id, c.size, ", ".join(c.keywords), _snippet(c.example_texts[0], 120)
+             if c.example_texts else "")
+            for c in self.clusters
+        ]
+
+
+def cluster_vectors(
+    vectors: np.ndarray,
+    text_at: Callable[[Sequence[int]], list[str]],
+    keys: Sequence[tuple[str, int]],
+    *,
+    model_name: str = "",
+    keep_noise: bool = False,
+    seed: int = 0,
+    cancel=None,
+):
+    """Progress generator: map, cluster and title rows given their unit vectors.
+
+    `text_at(positions)` returns the texts of rows (for keywords and examples). Returns a
+    `ClusterResult`.
+    """
+    n = len(vectors)
+    valid = np.flatnonzero(_norms(vectors) > 0)
+    labels = np.full(n, -2, dtype=np.int32)  # -2: no vector (left out of the titles too)
+    xy = np.full((n, 2), np.nan, dtype=np.float32)
+    check(cancel)
+    if 0 < valid.size < MIN_ROWS:
+        xy[valid] = _pca2(np.asarray(vectors[valid], dtype=np.float32))
+        labels[valid] = 0
+    elif valid.size:
+        place, low, fit_pos = yield from _layout(vectors, valid, seed, cancel)
+        xy[valid] = place
+        yield Progress("cluster", 0, 1)
+        labels[valid] = _cluster(low, fit_pos, keep_noise)
+        yield Progress("cluster", 1, 1)
+    check(cancel)
+    yield Progress("keywords", 0, 1)
+    infos = describe_clusters(vectors, labels, text_at, seed=seed)
+    labels[labels == -2] = -1
+    yield Progress("keywords", 1, 1)
+    return ClusterResult(infos, labels, xy, keys, model_name)
+
+
+def cluster_texts(texts: Sequence[str], *, model: str = "auto", keep_noise: bool = False,
+                  seed: int = 0, cancel=None):
+    """Progress generator: embed and cluster a plain list of texts (keys are ``("texts", i)``)."""
+    from .embed import RowKeys, embed_texts
+
+    vectors, name = yield from embed_texts(texts, model=model, cancel=cancel)
+    keys = RowKeys(["texts"], [len(texts)])
+    result = yield from cluster_vectors(
+        vectors, lambda idx: [texts[int(i)] for i in idx], keys,
+        model_name=name, keep_noise=keep_noise, seed=seed, cancel=cancel,
+    )
+    return result
+
+
+def cluster_dataset(ds, *, embed_model: str = "auto", text: str = "prompt_response",
+                    keep_noise: bool = False, seed: int = 0, cancel=None):
+    """Progress generator: embed (cached), map, cluster and title every row of `ds`.
+
+    The result is cached beside the embeddings, keyed by them and the settings, so a second
+    run on unchanged data returns at once. Returns a `ClusterResult`.
+    """
+    from .cluster_cache import load_result, save_result
+    from .embed import embed_dataset, texts_at
+
+    emb = yield from embed_dataset(ds, model=embed_model, text=text, cancel=cancel)
+    cached = load_result(ds.cache, emb, keep_noise=keep_noise, seed=seed)
+    if cached is not None:
+        return cached
+    result = yield from cluster_vectors(
+        emb.vectors, lambda idx: texts_at(ds, emb.keys, idx, text), emb.keys,
+        model_name=emb.model_name, keep_noise=keep_noise, seed=seed, cancel=cancel,
+    )
+    save_result(ds.cache, emb, result, keep_noise=keep_noise, seed=seed)
+    return result
+
+
+def _layout(vectors: np.ndarray, valid: np.ndarray, seed: int, cancel):
+    """(2-D map, 5-D clustering space, fitted positions) for the rows `valid` of `vectors`.
+
+    Above the fit limit only a seeded sample is held in memory and fitted; the other rows are
+    read and transformed a chunk at a time.
+    """
+    gpu = _cuml_available()
+    n = valid.size
+    limit = FIT_MAX_GPU if gpu else FIT_MAX
+    fit_pos = np.arange(n) if n <= limit else np.sort(
+        np.random.default_rng(seed).choice(n, limit, replace=False))
+    yield Progress("map", 0, n)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # UMAP warns about n_jobs with a seed and tiny graphs
+        maps = _fit_umaps(np.asarray(vectors[valid[fit_pos]], dtype=np.float32), seed, gpu)
+        place = np.empty((n, 2), dtype=np.float32)
+        low = np.empty((n, CLUSTER_DIMS), dtype=np.float32)
+        place[fit_pos] = np.asarray(maps[0].embedding_)
+        low[fit_pos] = np.asarray(maps[1].embedding_)
+        yield Progress("map", fit_pos.size, n)
+        rest = np.setdiff1d(np.arange(n), fit_pos)
+        for a in range(0, rest.size, _TRANSFORM_CHUNK):
+            check(cancel)
+            part = rest[a : a + _TRANSFORM_CHUNK]
+            chunk = np.asarray(vectors[valid[part]], dtype=np.float32)
+            place[part] = maps[0].transform(chunk)
+            low[part] = maps[1].transform(chunk)
+            yield Progress("map", fit_pos.size + a + part.size, n)
+    return place, low, fit_pos
+
+
+def _fit_umaps(x: np.ndarray, seed: int, gpu: bool):
+    """Fitted (2-D, 5-D) UMAP models sharing one nearest-neighbour graph."""
+    k = min(N_NEIGHBORS, len(x) - 1)
+    if gpu:
+        from cuml.manifold import UMAP as CuUMAP
+
+        return [CuUMAP(n_neighbors=k, n_components=d, metric="cosine", min_dist=m,
+                       random_state=seed).fit(x)
+                for d, m in ((2, 0.1), (CLUSTER_DIMS, 0.0))]
+    import umap
+
+    knn = _knn(x, k, seed)
+    out = []
+    for dims, min_dist in ((2, 0.1), (CLUSTER_DIMS, 0.0)):
+        # UMAP prunes the graph it is given in place: each model gets its own copy.
+        pre = (knn[0].copy(), knn[1].copy(), knn[2])
+        model = umap.UMAP(
+            n_neighbors=k, n_components=dims, metric="cosine", min_dist=min_dist,
+            random_state=seed, n_epochs=N_EPOCHS, precomputed_knn=pre,
+            # Use our graph at every size: below 4,096 rows UMAP would otherwise compute all
+            # pairwise distances through a Python callback (70% of its time on 1,000 rows).
+            force_approximation_algorithm=True,
+        )
+        out.append(model.fit(x))
+    return out
+
+
+def _knn(x: np.ndarray, k: int, seed: int):
+    """(indices, cosine distances, search index) of each row's `k` nearest rows, itself first.
+
+    Exact by blocked matrix products up to `EXACT_KNN_MAX` rows; above, pynndescent, whose
+    index also lets UMAP transform rows outside a fitted sample.
+    """
+    if len(x) > EXACT_KNN_MAX:
+        from sklearn.utils import check_random_state
+        from umap.umap_ import nearest_neighbors
+
+        return nearest_neighbors(x, k, "cosine", {}, False, check_random_state(seed))
+    idx = np.empty((len(x), k), dtype=np.int32)
+    dist = np.empty((len(x), k), dtype=np.float32)
+    rows = np.arange(len(x))
+    for a in range(0, len(x), 2048):
+        sims = x[a : a + 2048] @ x.T
+        local = rows[a : a + 2048] - a
+        sims[local, rows[a : a + 2048]] = 2.0  # itself first, whatever duplicates exist
+        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        top_sims = np.take_along_axis(sims, top, axis=1)
+        order = np.argsort(-top_sims, axis=1, kind="stable")
+        idx[a : a + 2048] = np.take_along_axis(top, order, axis=1)
+        d = 1.0 - np.take_along_axis(top_sims, order, axis=1)
+        dist[a : a + 2048] = np.maximum(d, 0.0)
+    return idx, dist, None
+
+
+def _cluster(low: np.ndarray, fit_idx: np.ndarray, keep_noise: bool) -> np.ndarray:
+    """HDBSCAN labels for the 5-D points, ordered by size (0 = largest), noise handled.
+
+    Fitted on the points `fit_idx`; the others get `approximate_predict`'s labels.
+    """
+    size = min_cluster_size(len(fit_idx))
+    labels = np.full(len(low), -1, dtype=np.int32)
+    rest = np.setdiff1d(np.arange(len(low)), fit_idx)
+    predict = bool(rest.size)  # prediction data costs time; only a sampled fit needs it
+    if _cuml_available():
+        from cuml.cluster import HDBSCAN as CuHDBSCAN
+
+        model = CuHDBSCAN(min_cluster_size=size, min_samples=MIN_SAMPLES,
+                          cluster_selection_method="leaf", prediction_data=predict)
+        from cuml.cluster.hdbscan import approximate_predict
+    else:
+        import hdbscan
+        from hdbscan import approximate_predict
+
+        model = hdbscan.HDBSCAN(min_cluster_size=size, min_samples=MIN_SAMPLES,
+                                cluster_selection_method="leaf", prediction_data=predict)
+    model.fit(low[fit_idx])
+    labels[fit_idx] = np.asarray(model.labels_, dtype=np.int32)
+    if predict:
+        labels[rest] = np.asarray(approximate_predict(model, low[rest])[0], dtype=np.int32)
+    labels = _by_size(labels)
+    if not keep_noise and (labels >= 0).any() and (labels < 0).any():
+        labels = _assign_noise(low, labels)
+    return labels
+
+
+def _assign_noise(low: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Give each noise point the cluster most of its 5 nearest clustered neighbours are in."""
+    from sklearn.neighbors import KNeighborsClassifier
+
+    known = labels >= 0
+    knn = KNeighborsClassifier(n_neighbors=min(5, int(known.sum())))
+    knn.fit(low[known], labels[known])
+    out = labels.copy()
+    out[~known] = knn.predict(low[~known])
+    return out
+
+
+def _by_size(labels: np.ndarray) -> np.ndarray:
+    """Renumber clusters 0..k-1 from the largest down (ties by old id); -1 stays."""
+    ids, counts = np.unique(labels[labels >= 0], return_counts=True)
+    order = ids[np.lexsort((ids, -counts))]
+    mapping = np.full(int(labels.max()) + 2 if labels.size else 1, -1, dtype=np.int32)
+    mapping[order] = np.arange(order.size, dtype=np.int32)
+    return np.where(labels >= 0, mapping[labels], -1).astype(np.int32)
+
+
+def _pca2(x: np.ndarray) -> np.ndarray:
+    """A 2-D map of a handful of rows (too few for UMAP): their two main directions."""
+    centred = x - x.mean(axis=0)
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    out = np.zeros((len(x), 2), dtype=np.float32)
+    comps = vt[:2]
+    out[:, : len(comps)] = centred @ comps.T
+    return out
+
+
+def _norms(vectors: np.ndarray) -> np.ndarray:
+    """Row norms, read in chunks so a memory-mapped array is never loaded whole."""
+    out = np.empty(len(vectors), dtype=np.float32)
+    for a in range(0, len(vectors), 65_536):
+        out[a : a + 65_536] = np.linalg.norm(np.asarray(vectors[a : a + 65_536]), axis=1)
+    return out
+
+
+def _cuml_available() -> bool:
+    """Whether cuML can run here: the package is installed and a CUDA device is visible."""
+    try:
+        import cuml  # noqa: F401
+        import cupy
+
+        return cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:  # ImportError, or CUDA runtime errors on a box without a driver
+        return False
+
+
+def _snippet(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
