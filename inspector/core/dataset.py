@@ -87,6 +87,23 @@ class InspectorDataset:
         """The row as in the input file (source column names, original values)."""
         return self.decode(self.hf[split][row])
 
+    def row_hash(self, split: str, row: int) -> str:
+        """The content hash of a row (see `triage.row_hash`): equal rows hash equal anywhere."""
+        from inspector.core.triage import row_hash
+
+        return row_hash(self.raw_row(split, row))
+
+    @property
+    def name(self) -> str:
+        """The dataset's name in the triage store: its file or folder name."""
+        return self.path.resolve().name
+
+    def triage(self):
+        """The `TriageStore` of this dataset (created on first use)."""
+        from inspector.core.triage import TriageStore
+
+        return TriageStore.open(self.state_dir, self.name)
+
     def conversation(self, split: str, row: int) -> Conversation:
         """The normalized row; raises `RowError` when it cannot be normalized."""
         return normalize(self.format, self.canonical(self.raw_row(split, row)))
