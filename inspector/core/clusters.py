@@ -272,10 +272,9 @@ def _cluster(low: np.ndarray, fit_idx: np.ndarray, keep_noise: bool) -> np.ndarr
     labels[fit_idx] = np.asarray(model.labels_, dtype=np.int32)
     if predict:
         labels[rest] = np.asarray(approximate_predict(model, low[rest])[0], dtype=np.int32)
-    labels = _by_size(labels)
     if not keep_noise and (labels >= 0).any() and (labels < 0).any():
         labels = _assign_noise(low, labels)
-    return labels
+    return _by_size(labels)
 
 
 def _assign_noise(low: np.ndarray, labels: np.ndarray) -> np.ndarray:

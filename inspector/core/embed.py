@@ -133,6 +133,7 @@ def resolve_model(model: str, device: str | None = None) -> str:
 
 def embed_texts(texts: Sequence[str], *, model: str = "auto", cancel=None, seed: int = 0):
     """Progress generator: embed a list of strings in memory; returns `(vectors, model_name)`."""
+    check(cancel)
     n = len(texts)
     device = encoders.pick_device()
     enc = encoders.load_encoder(resolve_model(model, device), device, seed=seed)

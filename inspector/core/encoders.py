@@ -105,28 +105,35 @@ class TfidfSvdEncoder:
         df = np.diff(counts.indptr)
         # Words seen once carry no shared topic; words in nearly every row carry none either.
         keep = np.flatnonzero((df >= min(2, n)) & (df <= max(0.9 * n, 1)))
+        if keep.size == 0:  # e.g. every row the same: the shared words are all there is
+            keep = np.flatnonzero(df > 0)
         if keep.size > self.max_terms:
             top = np.argsort(-df[keep], kind="stable")[: self.max_terms]
             keep = np.sort(keep[top])
         self.cols = keep.astype(np.int64)
         self.idf = (np.log((1 + n) / (1 + df[keep])) + 1).astype(np.float32)
         weighted = self._weight(counts[:, keep].tocsr())
-        k = min(self.dims, weighted.shape[1] - 1, weighted.shape[0] - 1)
         comps = np.zeros((self.dims, keep.size), dtype=np.float32)
-        if k >= 1:
+        k = min(self.dims, weighted.shape[0] - 1)
+        if keep.size <= self.dims:
+            # No more words than dimensions: the TF-IDF vectors themselves, zero-padded.
+            comps[: keep.size] = np.eye(keep.size, dtype=np.float32)
+        elif k >= 1:
             svd = TruncatedSVD(n_components=k, random_state=self.seed)
             # One BLAS thread: the SVD's tall skinny LU/QR steps are tiny, and OpenBLAS threads
             # spinning against other busy processes made them 5-10x slower on a shared 2-core box.
             with threadpool_limits(limits=1, user_api="blas"):
                 svd.fit(weighted)
             comps[:k] = svd.components_
-        # Fewer rows or words than `dims` leaves zero components: the width stays fixed.
+        # Fewer rows than `dims` leaves zero components: the width stays fixed.
         self.components = comps
         return _unit_rows(np.asarray(weighted @ comps.T, dtype=np.float32))
 
     def _weight(self, counts):
         from sklearn.preprocessing import normalize
 
+        if counts.shape[1] == 0:
+            return counts.astype(np.float32)
         counts = counts.astype(np.float32)
         counts.data = 1.0 + np.log(counts.data)
         counts = counts.multiply(self.idf).tocsr()
@@ -205,7 +212,10 @@ def load_encoder(spec: str, device: str, seed: int = 0):
     else:
         path, name = Path(spec).expanduser(), spec
         if not path.is_dir():
-            path = None
+            if path.is_absolute() or spec.startswith((".", "~")) or path.exists():
+                raise InputError(f"embedding model folder {spec!r} does not exist or is not a "
+                                 "folder (a sentence-transformers model folder is expected).")
+            path = None  # a Hub name: only the local Hugging Face cache is looked at
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     try:
         from sentence_transformers import SentenceTransformer

@@ -1,0 +1,161 @@
+"""Benchmark: embedding throughput and the cost of projection + clustering at 100k rows.
+
+Prints, in one run:
+
+1. rows/s of the CPU default (TF-IDF + SVD, fitted on the rows) and of the bundled
+   all-MiniLM-L6-v2 through `embed_texts` on the same 5,000 rows, next to MiniLM called
+   directly with `SentenceTransformer.encode` (targets on 2 cores: CPU default >= 2,000 rows/s;
+   inspector's MiniLM within 5% of the direct call);
+2. wall time of UMAP (2-D map + 5-D space) and HDBSCAN on 100,000 rows of CPU-default
+   embeddings (target < 3 min), with the number of clusters found.
+
+The rows are built from the real datasets in ../shared/data/real (see `corpus`): windows of
+words from real rows of ten sources, each with some words swapped for other words of the same
+source, so that 100,000 rows are distinct but keep their source's topics.
+
+    python benchmarks/bench_embed.py [--rows 5000] [--big 100000] [--skip-minilm]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+REAL = Path(os.environ.get("INSPECTOR_REAL_DATA", ROOT.parent / "shared" / "data" / "real"))
+#: Source file -> the column map its format needs (None: detected from the columns).
+SOURCES = {
+    "hh-rlhf_harmless-base_test.jsonl.gz": None,
+    "gsm8k_test.jsonl": {"instruction": "question", "output": "answer"},
+    "HumanEval.jsonl.gz": {"completion": "canonical_solution"},
+    "llamafactory_c4_demo.jsonl": None,
+    "llamafactory_alpaca_en_demo.json": None,
+    "llamafactory_glaive_toolcall_en_demo.json": None,
+    "llamafactory_dpo_en_demo.json": None,
+    "llamafactory_kto_en_demo.json": None,
+    "fastchat_dummy_conversation.json": None,
+    "rasbt_instruction-data.json": None,
+}
+
+
+def real_texts() -> dict[str, list[str]]:
+    """Prompt + response text of every row of each source, read through inspector's loader."""
+    from inspector.core.dataset import open_dataset
+    from inspector.core.embed import text_of
+
+    out = {}
+    for name, column_map in SOURCES.items():
+        ds = open_dataset(REAL / name, column_map=column_map, state_dir=Path("/tmp/ibench"))
+        out[name] = [
+            text_of(conv, "prompt_response")
+            for split in ds.splits
+            for _row, conv, _problem in ds.iter_conversations(split)
+            if conv is not None
+        ]
+    return out
+
+
+def corpus(rows: int, seed: int = 0) -> list[str]:
+    """`rows` distinct texts with the topics of the real sources (see the module docstring)."""
+    rng = random.Random(seed)
+    by_source = {k: [t.split() for t in v if t.strip()] for k, v in real_texts().items()}
+    vocab = {k: [w for doc in docs for w in doc] for k, docs in by_source.items()}
+    names = sorted(by_source)
+    out = []
+    for _ in range(rows):
+        name = rng.choice(names)
+        doc = rng.choice(by_source[name])
+        size = rng.randint(15, 120)
+        start = rng.randint(0, max(0, len(doc) - size))
+        words = doc[start : start + size]
+        for i in range(len(words)):
+            if rng.random() < 0.15:
+                words[i] = rng.choice(vocab[name])
+        out.append(" ".join(words))
+    return out
+
+
+def bench_embedding(texts: list[str], skip_minilm: bool) -> None:
+    from inspector.core.embed import embed_texts
+    from inspector.core.progress import run
+
+    start = time.perf_counter()
+    vectors, name = run(embed_texts(texts, model="tfidf"))
+    wall = time.perf_counter() - start
+    print(f"CPU default ({name}) on {len(texts):,} rows: {wall:.2f} s, "
+          f"{len(texts) / wall:,.0f} rows/s (target >= 2,000)")
+    if skip_minilm:
+        return
+    from sentence_transformers import SentenceTransformer
+
+    from inspector.core.encoders import bundled_model_path
+
+    # Load once for the direct call (not timed), then time encode alone.
+    model = SentenceTransformer(str(bundled_model_path()), device="cpu", local_files_only=True)
+    cut = [t[:2000] for t in texts]  # inspector embeds at most 2,000 characters per row
+    start = time.perf_counter()
+    model.encode(cut, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
+    direct = time.perf_counter() - start
+    del model
+    start = time.perf_counter()
+    vectors, name = run(embed_texts(texts, model="minilm"))
+    ours = time.perf_counter() - start  # includes loading the model
+    print(f"MiniLM direct SentenceTransformer.encode: {direct:.1f} s, "
+          f"{len(texts) / direct:,.1f} rows/s")
+    print(f"MiniLM through inspector (model load included): {ours:.1f} s, "
+          f"{len(texts) / ours:,.1f} rows/s, {100 * (ours / direct - 1):+.1f}% vs direct "
+          "(target within 5%)")
+
+
+def bench_clusters(texts: list[str]) -> None:
+    from inspector.core import clusters
+    from inspector.core.embed import embed_texts
+    from inspector.core.progress import drain, run
+
+    start = time.perf_counter()
+    vectors, _name = run(embed_texts(texts, model="tfidf"))
+    embed_wall = time.perf_counter() - start
+    print(f"CPU default on {len(texts):,} rows: {embed_wall:.1f} s, "
+          f"{len(texts) / embed_wall:,.0f} rows/s")
+    marks = {}
+
+    def note(p):
+        marks.setdefault(p.step, time.perf_counter())
+
+    keys = [("bench", i) for i in range(len(texts))]
+    start = time.perf_counter()
+    result = drain(clusters.cluster_vectors(vectors, lambda idx: [texts[i] for i in idx], keys),
+                   note)
+    wall = time.perf_counter() - start
+    stages = " + ".join(
+        f"{a} {marks[b] - marks[a]:.1f} s" for a, b in zip(("map", "cluster", "keywords"),
+                                                          ("cluster", "keywords", "keywords"))
+        if a in marks and b in marks and b != a
+    )
+    print(f"projection + clustering on {len(texts):,} rows: {wall:.1f} s ({stages}); "
+          f"{len(result.clusters)} clusters (target < 180 s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=5000)
+    parser.add_argument("--big", type=int, default=100_000)
+    parser.add_argument("--skip-minilm", action="store_true")
+    args = parser.parse_args()
+    if not REAL.is_dir():
+        raise SystemExit(f"real datasets not found at {REAL} (set INSPECTOR_REAL_DATA)")
+    print(f"{os.cpu_count()} CPU cores")
+    texts = corpus(max(args.rows, args.big))
+    bench_embedding(texts[: args.rows], args.skip_minilm)
+    if args.big:
+        bench_clusters(texts[: args.big])
+
+
+if __name__ == "__main__":
+    main()
