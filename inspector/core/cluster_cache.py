@@ -20,11 +20,12 @@ _VERSION = 1
 
 
 def _key(emb, keep_noise: bool, seed: int) -> str:
-    from . import clusters
+    from . import clusters, projection
 
     return make_key(
         kind="clusters", v=_VERSION, embeddings=emb.key, keep_noise=keep_noise, seed=seed,
-        fit_max=clusters.FIT_MAX, neighbors=clusters.N_NEIGHBORS, min_samples=clusters.MIN_SAMPLES,
+        fit_max=projection.FIT_MAX, neighbors=projection.N_NEIGHBORS,
+        min_samples=clusters.MIN_SAMPLES,
     )
 
 

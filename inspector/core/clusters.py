@@ -1,17 +1,18 @@
-"""Topic clusters: UMAP to 2-D for the map and to 5-D (cosine) for HDBSCAN, titled by `topics`.
+"""Topic clusters: HDBSCAN in the 5-D UMAP space of `projection`, titled by `topics`.
 
 Settings, chosen by measurement on the four-source acceptance mix (1,064 rows of chat prompts,
 grade-school maths, Python stubs and web text): plain ``eom`` selection merged chat and web text
 into one cluster of 55-82% of the rows (purity 0.43-0.71); ``leaf`` selection with
 ``min_cluster_size = max(5, rows // 60)`` and ``min_samples = 5`` keeps them apart (purity
->= 0.9 with both TF-IDF and MiniLM embeddings) while bounding the number of clusters by 60.
-HDBSCAN leaves many rows as noise under ``leaf``; by default each is given the cluster most of
-its 5 nearest clustered neighbours (in the 5-D space) belong to; ``keep_noise`` keeps -1.
+0.94-0.95 with TF-IDF, 0.91-0.93 with MiniLM, over seeds 0-2) while bounding the number of
+clusters by 60. HDBSCAN leaves many rows as noise under ``leaf``; by default each is given the
+cluster most of its 5 nearest clustered neighbours (in the 5-D space) belong to; ``keep_noise``
+keeps -1.
 
-Above `FIT_MAX` rows UMAP and HDBSCAN are fitted on a seeded sample and the other rows are
-transformed / predicted. With cuML installed and a CUDA device present, cuML's UMAP and HDBSCAN
-run instead. Rows whose vector is zero (no text, or not normalizable) are left out: cluster -1,
-no map position.
+Above the projection's fit limit HDBSCAN is fitted on the same sample and the other rows are
+labelled with `approximate_predict`. With cuML installed and a CUDA device present, cuML's UMAP
+and HDBSCAN run instead. Rows whose vector is zero (no text, or not normalizable) are left out:
+cluster -1, no map position. Everything is seeded: the same input and seed give the same result.
 """
 
 from __future__ import annotations
@@ -22,23 +23,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import projection
 from .progress import Progress, check
 from .topics import ClusterInfo, describe_clusters
 
-#: Rows above which UMAP and HDBSCAN are fitted on a sample of this size.
-FIT_MAX = 100_000
-#: Rows fitted at once on a GPU (cuML handles millions in memory).
-FIT_MAX_GPU = 2_000_000
-CLUSTER_DIMS = 5
-N_NEIGHBORS = 15
 MIN_SAMPLES = 5
-#: Layout epochs: UMAP's own default for up to 10k rows is 500; 200 gave the same clusters.
-N_EPOCHS = 200
-#: Rows up to which neighbours are found exactly (a few seconds of matrix products).
-EXACT_KNN_MAX = 8_192
 #: Fewer rows than this are one cluster: UMAP and HDBSCAN need neighbours to work with.
 MIN_ROWS = 20
-_TRANSFORM_CHUNK = 20_000
 
 
 def min_cluster_size(rows: int) -> int:
@@ -110,13 +101,15 @@ def cluster_vectors(
     xy = np.full((n, 2), np.nan, dtype=np.float32)
     check(cancel)
     if 0 < valid.size < MIN_ROWS:
-        xy[valid] = _pca2(np.asarray(vectors[valid], dtype=np.float32))
+        xy[valid] = projection.pca2(np.asarray(vectors[valid], dtype=np.float32))
         labels[valid] = 0
     elif valid.size:
-        place, low, fit_pos = yield from _layout(vectors, valid, seed, cancel)
+        gpu = _cuml_available()
+        place, low, fit_pos = yield from projection.layout(
+            vectors, valid, seed=seed, gpu=gpu, cancel=cancel)
         xy[valid] = place
         yield Progress("cluster", 0, 1)
-        labels[valid] = _cluster(low, fit_pos, keep_noise)
+        labels[valid] = _cluster(low, fit_pos, keep_noise, gpu)
         yield Progress("cluster", 1, 1)
     check(cancel)
     yield Progress("keywords", 0, 1)
@@ -162,92 +155,7 @@ def cluster_dataset(ds, *, embed_model: str = "auto", text: str = "prompt_respon
     return result
 
 
-def _layout(vectors: np.ndarray, valid: np.ndarray, seed: int, cancel):
-    """(2-D map, 5-D clustering space, fitted positions) for the rows `valid` of `vectors`.
-
-    Above the fit limit only a seeded sample is held in memory and fitted; the other rows are
-    read and transformed a chunk at a time.
-    """
-    gpu = _cuml_available()
-    n = valid.size
-    limit = FIT_MAX_GPU if gpu else FIT_MAX
-    fit_pos = np.arange(n) if n <= limit else np.sort(
-        np.random.default_rng(seed).choice(n, limit, replace=False))
-    yield Progress("map", 0, n)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # UMAP warns about n_jobs with a seed and tiny graphs
-        maps = _fit_umaps(np.asarray(vectors[valid[fit_pos]], dtype=np.float32), seed, gpu)
-        place = np.empty((n, 2), dtype=np.float32)
-        low = np.empty((n, CLUSTER_DIMS), dtype=np.float32)
-        place[fit_pos] = np.asarray(maps[0].embedding_)
-        low[fit_pos] = np.asarray(maps[1].embedding_)
-        yield Progress("map", fit_pos.size, n)
-        rest = np.setdiff1d(np.arange(n), fit_pos)
-        for a in range(0, rest.size, _TRANSFORM_CHUNK):
-            check(cancel)
-            part = rest[a : a + _TRANSFORM_CHUNK]
-            chunk = np.asarray(vectors[valid[part]], dtype=np.float32)
-            place[part] = maps[0].transform(chunk)
-            low[part] = maps[1].transform(chunk)
-            yield Progress("map", fit_pos.size + a + part.size, n)
-    return place, low, fit_pos
-
-
-def _fit_umaps(x: np.ndarray, seed: int, gpu: bool):
-    """Fitted (2-D, 5-D) UMAP models sharing one nearest-neighbour graph."""
-    k = min(N_NEIGHBORS, len(x) - 1)
-    if gpu:
-        from cuml.manifold import UMAP as CuUMAP
-
-        return [CuUMAP(n_neighbors=k, n_components=d, metric="cosine", min_dist=m,
-                       random_state=seed).fit(x)
-                for d, m in ((2, 0.1), (CLUSTER_DIMS, 0.0))]
-    import umap
-
-    knn = _knn(x, k, seed)
-    out = []
-    for dims, min_dist in ((2, 0.1), (CLUSTER_DIMS, 0.0)):
-        # UMAP prunes the graph it is given in place: each model gets its own copy.
-        pre = (knn[0].copy(), knn[1].copy(), knn[2])
-        model = umap.UMAP(
-            n_neighbors=k, n_components=dims, metric="cosine", min_dist=min_dist,
-            random_state=seed, n_epochs=N_EPOCHS, precomputed_knn=pre,
-            # Use our graph at every size: below 4,096 rows UMAP would otherwise compute all
-            # pairwise distances through a Python callback (70% of its time on 1,000 rows).
-            force_approximation_algorithm=True,
-        )
-        out.append(model.fit(x))
-    return out
-
-
-def _knn(x: np.ndarray, k: int, seed: int):
-    """(indices, cosine distances, search index) of each row's `k` nearest rows, itself first.
-
-    Exact by blocked matrix products up to `EXACT_KNN_MAX` rows; above, pynndescent, whose
-    index also lets UMAP transform rows outside a fitted sample.
-    """
-    if len(x) > EXACT_KNN_MAX:
-        from sklearn.utils import check_random_state
-        from umap.umap_ import nearest_neighbors
-
-        return nearest_neighbors(x, k, "cosine", {}, False, check_random_state(seed))
-    idx = np.empty((len(x), k), dtype=np.int32)
-    dist = np.empty((len(x), k), dtype=np.float32)
-    rows = np.arange(len(x))
-    for a in range(0, len(x), 2048):
-        sims = x[a : a + 2048] @ x.T
-        local = rows[a : a + 2048] - a
-        sims[local, rows[a : a + 2048]] = 2.0  # itself first, whatever duplicates exist
-        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        top_sims = np.take_along_axis(sims, top, axis=1)
-        order = np.argsort(-top_sims, axis=1, kind="stable")
-        idx[a : a + 2048] = np.take_along_axis(top, order, axis=1)
-        d = 1.0 - np.take_along_axis(top_sims, order, axis=1)
-        dist[a : a + 2048] = np.maximum(d, 0.0)
-    return idx, dist, None
-
-
-def _cluster(low: np.ndarray, fit_idx: np.ndarray, keep_noise: bool) -> np.ndarray:
+def _cluster(low: np.ndarray, fit_idx: np.ndarray, keep_noise: bool, gpu: bool) -> np.ndarray:
     """HDBSCAN labels for the 5-D points, ordered by size (0 = largest), noise handled.
 
     Fitted on the points `fit_idx`; the others get `approximate_predict`'s labels.
@@ -256,7 +164,7 @@ def _cluster(low: np.ndarray, fit_idx: np.ndarray, keep_noise: bool) -> np.ndarr
     labels = np.full(len(low), -1, dtype=np.int32)
     rest = np.setdiff1d(np.arange(len(low)), fit_idx)
     predict = bool(rest.size)  # prediction data costs time; only a sampled fit needs it
-    if _cuml_available():
+    if gpu:
         from cuml.cluster import HDBSCAN as CuHDBSCAN
 
         model = CuHDBSCAN(min_cluster_size=size, min_samples=MIN_SAMPLES,
@@ -296,16 +204,6 @@ def _by_size(labels: np.ndarray) -> np.ndarray:
     mapping = np.full(int(labels.max()) + 2 if labels.size else 1, -1, dtype=np.int32)
     mapping[order] = np.arange(order.size, dtype=np.int32)
     return np.where(labels >= 0, mapping[labels], -1).astype(np.int32)
-
-
-def _pca2(x: np.ndarray) -> np.ndarray:
-    """A 2-D map of a handful of rows (too few for UMAP): their two main directions."""
-    centred = x - x.mean(axis=0)
-    _, _, vt = np.linalg.svd(centred, full_matrices=False)
-    out = np.zeros((len(x), 2), dtype=np.float32)
-    comps = vt[:2]
-    out[:, : len(comps)] = centred @ comps.T
-    return out
 
 
 def _norms(vectors: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from inspector.core import clusters, encoders
+from inspector.core import clusters, encoders, knn, projection
 from inspector.core.clusters import cluster_dataset, cluster_texts, cluster_vectors
 from inspector.core.dataset import open_dataset
 from inspector.core.embed import embed_dataset, embed_texts
@@ -57,7 +57,7 @@ def test_mix_with_cpu_default_separates_sources_and_is_cached(real_data, tmp_pat
 
     # A second run on unchanged data: embeddings and clusters come from the cache, no model
     # is loaded and no UMAP is fitted.
-    _forbid(monkeypatch, (encoders, "load_encoder"), (clusters, "_fit_umaps"))
+    _forbid(monkeypatch, (encoders, "load_encoder"), (projection, "_fit_cpu"))
     again = run(cluster_dataset(open_dataset(ds.path)))
     assert np.array_equal(again.labels, result.labels)
     assert np.allclose(again.xy, result.xy)
@@ -102,8 +102,8 @@ def test_keep_noise_keeps_minus_one_and_seed_repeats(real_data):
 def test_above_the_fit_limit_a_sample_is_fitted_and_the_rest_transformed(real_data, monkeypatch):
     texts, sources = four_source_mix(real_data)
     texts, sources = texts[::2], sources[::2]
-    monkeypatch.setattr(clusters, "FIT_MAX", 300)  # fit 300 of 532 rows
-    monkeypatch.setattr(clusters, "EXACT_KNN_MAX", 100)  # the approximate (pynndescent) graph
+    monkeypatch.setattr(projection, "FIT_MAX", 300)  # fit 300 of 532 rows
+    monkeypatch.setattr(knn, "EXACT_MAX", 100)  # the approximate (cell index) graph
     result = run(cluster_texts(texts))
     assert np.isfinite(result.xy).all()
     assert (result.labels >= 0).all()
