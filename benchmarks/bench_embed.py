@@ -91,8 +91,11 @@ def bench_embedding(texts: list[str], skip_minilm: bool) -> None:
     start = time.perf_counter()
     vectors, name = run(embed_texts(texts, model="tfidf"))
     wall = time.perf_counter() - start
-    print(f"CPU default ({name}) on {len(texts):,} rows, fit included: {wall:.2f} s, "
-          f"{len(texts) / wall:,.0f} rows/s (target >= 2,000)", flush=True)
+    print(
+        f"CPU default ({name}) on {len(texts):,} rows, fit included: {wall:.2f} s, "
+        f"{len(texts) / wall:,.0f} rows/s (target >= 2,000)",
+        flush=True,
+    )
     if skip_minilm:
         return
     from sentence_transformers import SentenceTransformer
@@ -109,11 +112,17 @@ def bench_embedding(texts: list[str], skip_minilm: bool) -> None:
     start = time.perf_counter()
     vectors, name = run(embed_texts(texts, model="minilm"))
     ours = time.perf_counter() - start
-    print(f"MiniLM, SentenceTransformer.encode called directly: {direct:.1f} s, "
-          f"{len(texts) / direct:,.1f} rows/s", flush=True)
-    print(f"MiniLM through inspector's embed_texts: {ours:.1f} s, "
-          f"{len(texts) / ours:,.1f} rows/s, {100 * (ours / direct - 1):+.1f}% time vs direct "
-          "(target within 5%)", flush=True)
+    print(
+        f"MiniLM, SentenceTransformer.encode called directly: {direct:.1f} s, "
+        f"{len(texts) / direct:,.1f} rows/s",
+        flush=True,
+    )
+    print(
+        f"MiniLM through inspector's embed_texts: {ours:.1f} s, "
+        f"{len(texts) / ours:,.1f} rows/s, {100 * (ours / direct - 1):+.1f}% time vs direct "
+        "(target within 5%)",
+        flush=True,
+    )
 
 
 def bench_clusters(texts: list[str], sources: list[str]) -> None:
@@ -124,8 +133,10 @@ def bench_clusters(texts: list[str], sources: list[str]) -> None:
     start = time.perf_counter()
     vectors, _name = run(embed_texts(texts, model="tfidf"))
     embed_wall = time.perf_counter() - start
-    print(f"CPU default on {len(texts):,} rows: {embed_wall:.1f} s, "
-          f"{len(texts) / embed_wall:,.0f} rows/s")
+    print(
+        f"CPU default on {len(texts):,} rows: {embed_wall:.1f} s, "
+        f"{len(texts) / embed_wall:,.0f} rows/s"
+    )
     marks = {}
 
     def note(p):
@@ -135,17 +146,20 @@ def bench_clusters(texts: list[str], sources: list[str]) -> None:
 
     keys = [("bench", i) for i in range(len(texts))]
     start = time.perf_counter()
-    result = drain(clusters.cluster_vectors(vectors, lambda idx: [texts[i] for i in idx], keys),
-                   note)
+    result = drain(
+        clusters.cluster_vectors(vectors, lambda idx: [texts[i] for i in idx], keys), note
+    )
     wall = time.perf_counter() - start
     stages = " + ".join(
         f"{a} {marks[b] - marks[a]:.1f} s"
         for a, b in (("map", "cluster"), ("cluster", "keywords"))
         if a in marks and b in marks
     )
-    print(f"projection + clustering on {len(texts):,} rows: {wall:.1f} s ({stages}); "
-          f"{len(result.clusters)} clusters, purity {purity(result.labels, sources):.3f} "
-          "against the 10 sources (target < 180 s)")
+    print(
+        f"projection + clustering on {len(texts):,} rows: {wall:.1f} s ({stages}); "
+        f"{len(result.clusters)} clusters, purity {purity(result.labels, sources):.3f} "
+        "against the 10 sources (target < 180 s)"
+    )
 
 
 def purity(labels, sources) -> float:

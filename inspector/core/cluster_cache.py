@@ -23,8 +23,13 @@ def _key(emb, keep_noise: bool, seed: int) -> str:
     from . import clusters, projection
 
     return make_key(
-        kind="clusters", v=_VERSION, embeddings=emb.key, keep_noise=keep_noise, seed=seed,
-        fit_max=projection.FIT_MAX, neighbors=projection.N_NEIGHBORS,
+        kind="clusters",
+        v=_VERSION,
+        embeddings=emb.key,
+        keep_noise=keep_noise,
+        seed=seed,
+        fit_max=projection.FIT_MAX,
+        neighbors=projection.N_NEIGHBORS,
         min_samples=clusters.MIN_SAMPLES,
     )
 
@@ -59,8 +64,14 @@ def save_result(cache: Cache, emb, result, *, keep_noise: bool, seed: int) -> No
     np.savez(tmp, labels=result.labels, xy=result.xy)
     os.replace(tmp, path)
     clusters = [
-        {"id": c.id, "size": c.size, "share": c.share, "keywords": c.keywords,
-         "examples": c.examples, "example_texts": c.example_texts}
+        {
+            "id": c.id,
+            "size": c.size,
+            "share": c.share,
+            "keywords": c.keywords,
+            "examples": c.examples,
+            "example_texts": c.example_texts,
+        }
         for c in result.clusters
     ]
     cache.put_json("clusters", key, {"model_name": result.model_name, "clusters": clusters})

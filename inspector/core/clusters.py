@@ -3,11 +3,11 @@
 Settings, chosen by measurement on the four-source acceptance mix (1,064 rows of chat prompts,
 grade-school maths, Python stubs and web text): plain ``eom`` selection merged chat and web text
 into one cluster of 55-82% of the rows (purity 0.43-0.71); ``leaf`` selection with
-``min_cluster_size = max(5, rows // 60)`` and ``min_samples = 5`` keeps them apart (purity
-0.94-0.95 with TF-IDF, 0.91-0.93 with MiniLM, over seeds 0-2) while bounding the number of
-clusters by 60. HDBSCAN leaves many rows as noise under ``leaf``; by default each is given the
-cluster most of its 5 nearest clustered neighbours (in the 5-D space) belong to; ``keep_noise``
-keeps -1.
+``min_cluster_size = rows // 60`` (see `min_cluster_size` for large inputs) and
+``min_samples = 5`` keeps them apart (purity 0.94-0.95 with TF-IDF, 0.91-0.93 with MiniLM,
+over seeds 0-2) while bounding the number of clusters. HDBSCAN leaves many rows as noise
+under ``leaf``; by default each is given the cluster most of its 5 nearest clustered
+neighbours (in the 5-D space) belong to; ``keep_noise`` keeps -1.
 
 Above the projection's fit limit HDBSCAN is fitted on the same sample and the other rows are
 labelled with `approximate_predict`. With cuML installed and a CUDA device present, cuML's UMAP
@@ -17,7 +17,6 @@ cluster -1, no map position. Everything is seeded: the same input and seed give 
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -33,8 +32,13 @@ MIN_ROWS = 20
 
 
 def min_cluster_size(rows: int) -> int:
-    """HDBSCAN's smallest cluster for `rows` fitted rows; with ``leaf`` it caps clusters at 60."""
-    return max(5, rows // 60)
+    """HDBSCAN's smallest cluster for `rows` fitted rows.
+
+    With ``leaf`` selection there can be at most rows / size clusters: 60 up to ~14k rows, then
+    sqrt(rows) / 2. Growing with rows // 60 all the way gave 9 clusters on the 100k benchmark
+    rows, one of them a quarter of the rows mixing four sources; 2 * sqrt(rows) gave 17-44.
+    """
+    return max(5, min(rows // 60, round(2 * rows**0.5)))
 
 
 @dataclass
@@ -55,7 +59,10 @@ class ClusterResult:
         the row has no vector)."""
         clusters = [
             {
-                "id": c.id, "size": c.size, "share": round(c.share, 6), "keywords": c.keywords,
+                "id": c.id,
+                "size": c.size,
+                "share": round(c.share, 6),
+                "keywords": c.keywords,
                 "examples": [
                     {"split": self.keys[i][0], "row": self.keys[i][1], "text": _snippet(t, 300)}
                     for i, t in zip(c.examples, c.example_texts, strict=True)
@@ -64,18 +71,30 @@ class ClusterResult:
             for c in self.clusters
         ]
         rows = []
-        for (split, row), label, (x, y) in zip(self.keys, self.labels.tolist(),
-                                               self.xy.tolist(), strict=True):
+        for (split, row), label, (x, y) in zip(
+            self.keys, self.labels.tolist(), self.xy.tolist(), strict=True
+        ):
             ok = x == x  # NaN != NaN
-            rows.append({"split": split, "row": row, "cluster": label,
-                         "x": round(x, 4) if ok else None, "y": round(y, 4) if ok else None})
+            rows.append(
+                {
+                    "split": split,
+                    "row": row,
+                    "cluster": label,
+                    "x": round(x, 4) if ok else None,
+                    "y": round(y, 4) if ok else None,
+                }
+            )
         return {"clusters": clusters, "rows": rows}
 
     def table_rows(self) -> list[tuple[int, int, str, str]]:
         """(id, size, keywords joined by ", ", most central example on one line) per cluster."""
         return [
-            (c.id, c.size, ", ".join(c.keywords), _snippet(c.example_texts[0], 120)
-             if c.example_texts else "")
+            (
+                c.id,
+                c.size,
+                ", ".join(c.keywords),
+                _snippet(c.example_texts[0], 120) if c.example_texts else "",
+            )
             for c in self.clusters
         ]
 
@@ -106,7 +125,8 @@ def cluster_vectors(
     elif valid.size:
         gpu = _cuml_available()
         place, low, fit_pos = yield from projection.layout(
-            vectors, valid, seed=seed, gpu=gpu, cancel=cancel)
+            vectors, valid, seed=seed, gpu=gpu, cancel=cancel
+        )
         xy[valid] = place
         yield Progress("cluster", 0, 1)
         labels[valid] = _cluster(low, fit_pos, keep_noise, gpu)
@@ -119,22 +139,40 @@ def cluster_vectors(
     return ClusterResult(infos, labels, xy, keys, model_name)
 
 
-def cluster_texts(texts: Sequence[str], *, model: str = "auto", keep_noise: bool = False,
-                  seed: int = 0, cancel=None):
+def cluster_texts(
+    texts: Sequence[str],
+    *,
+    model: str = "auto",
+    keep_noise: bool = False,
+    seed: int = 0,
+    cancel=None,
+):
     """Progress generator: embed and cluster a plain list of texts (keys are ``("texts", i)``)."""
     from .embed import RowKeys, embed_texts
 
     vectors, name = yield from embed_texts(texts, model=model, cancel=cancel)
     keys = RowKeys(["texts"], [len(texts)])
     result = yield from cluster_vectors(
-        vectors, lambda idx: [texts[int(i)] for i in idx], keys,
-        model_name=name, keep_noise=keep_noise, seed=seed, cancel=cancel,
+        vectors,
+        lambda idx: [texts[int(i)] for i in idx],
+        keys,
+        model_name=name,
+        keep_noise=keep_noise,
+        seed=seed,
+        cancel=cancel,
     )
     return result
 
 
-def cluster_dataset(ds, *, embed_model: str = "auto", text: str = "prompt_response",
-                    keep_noise: bool = False, seed: int = 0, cancel=None):
+def cluster_dataset(
+    ds,
+    *,
+    embed_model: str = "auto",
+    text: str = "prompt_response",
+    keep_noise: bool = False,
+    seed: int = 0,
+    cancel=None,
+):
     """Progress generator: embed (cached), map, cluster and title every row of `ds`.
 
     The result is cached beside the embeddings, keyed by them and the settings, so a second
@@ -148,8 +186,13 @@ def cluster_dataset(ds, *, embed_model: str = "auto", text: str = "prompt_respon
     if cached is not None:
         return cached
     result = yield from cluster_vectors(
-        emb.vectors, lambda idx: texts_at(ds, emb.keys, idx, text), emb.keys,
-        model_name=emb.model_name, keep_noise=keep_noise, seed=seed, cancel=cancel,
+        emb.vectors,
+        lambda idx: texts_at(ds, emb.keys, idx, text),
+        emb.keys,
+        model_name=emb.model_name,
+        keep_noise=keep_noise,
+        seed=seed,
+        cancel=cancel,
     )
     save_result(ds.cache, emb, result, keep_noise=keep_noise, seed=seed)
     return result
@@ -167,15 +210,23 @@ def _cluster(low: np.ndarray, fit_idx: np.ndarray, keep_noise: bool, gpu: bool) 
     if gpu:
         from cuml.cluster import HDBSCAN as CuHDBSCAN
 
-        model = CuHDBSCAN(min_cluster_size=size, min_samples=MIN_SAMPLES,
-                          cluster_selection_method="leaf", prediction_data=predict)
+        model = CuHDBSCAN(
+            min_cluster_size=size,
+            min_samples=MIN_SAMPLES,
+            cluster_selection_method="leaf",
+            prediction_data=predict,
+        )
         from cuml.cluster.hdbscan import approximate_predict
     else:
         import hdbscan
         from hdbscan import approximate_predict
 
-        model = hdbscan.HDBSCAN(min_cluster_size=size, min_samples=MIN_SAMPLES,
-                                cluster_selection_method="leaf", prediction_data=predict)
+        model = hdbscan.HDBSCAN(
+            min_cluster_size=size,
+            min_samples=MIN_SAMPLES,
+            cluster_selection_method="leaf",
+            prediction_data=predict,
+        )
     model.fit(low[fit_idx])
     labels[fit_idx] = np.asarray(model.labels_, dtype=np.int32)
     if predict:

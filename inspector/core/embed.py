@@ -13,7 +13,7 @@ While it runs, vectors go to ``<key>.partial.npy`` and finished rows are ticked 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,9 +21,10 @@ import numpy as np
 
 from . import encoders
 from .cache import make_key
-from .conversation import ASSISTANT, TEXT, USER, Conversation
+from .conversation import TEXT, USER, Conversation
 from .errors import InputError, RowError
 from .progress import Progress, check
+from .rowkeys import RowKeys
 
 #: Which text of a row is embedded. The default is the prompt followed by the response.
 TEXT_CHOICES = ("prompt_response", "prompt", "response", "conversation")
@@ -62,47 +63,6 @@ def text_of(conv: Conversation | None, choice: str = "prompt_response", max_char
     # Give the prompt at most half when both are long; a short prompt leaves room to the response.
     head = prompt[: max(max_chars // 2, max_chars - len(response) - 2)]
     return (head + "\n\n" + response)[:max_chars]
-
-
-class RowKeys(Sequence):
-    """The (split, row) address of every embedded row, computed on demand (no list of millions).
-
-    Behaves as the list ``[(split, 0), (split, 1), ..., (next_split, 0), ...]`` would.
-    """
-
-    def __init__(self, splits: Sequence[str], counts: Sequence[int]):
-        self.splits = list(splits)
-        self.counts = [int(c) for c in counts]
-        self.offsets = np.concatenate([[0], np.cumsum(self.counts)]).astype(np.int64)
-
-    def __len__(self) -> int:
-        return int(self.offsets[-1])
-
-    def __getitem__(self, i):
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
-        s = int(np.searchsorted(self.offsets, i, side="right")) - 1
-        return (self.splits[s], int(i - self.offsets[s]))
-
-    def __iter__(self) -> Iterator[tuple[str, int]]:
-        for split, count in zip(self.splits, self.counts, strict=True):
-            for row in range(count):
-                yield (split, row)
-
-    def __eq__(self, other) -> bool:
-        return len(self) == len(other) and all(a == tuple(b) for a, b in zip(self, other))
-
-    def index(self, key) -> int:  # type: ignore[override]
-        """The position of `(split, row)`."""
-        split, row = key
-        s = self.splits.index(split)
-        if not 0 <= row < self.counts[s]:
-            raise ValueError(f"{key!r} is not an embedded row")
-        return int(self.offsets[s] + row)
 
 
 @dataclass
@@ -164,8 +124,12 @@ def embed_dataset(ds, *, model: str = "auto", text: str = "prompt_response", can
     if n == 0:
         return Embeddings(np.zeros((0, 0), dtype=np.float32), keys, spec, text)
     key = make_key(
-        kind="embeddings", v=_VERSION, data=ds.fingerprint, model=encoders.model_identity(spec),
-        text=text, max_chars=MAX_CHARS,
+        kind="embeddings",
+        v=_VERSION,
+        data=ds.fingerprint,
+        model=encoders.model_identity(spec),
+        text=text,
+        max_chars=MAX_CHARS,
     )
     final = ds.cache.path("embeddings", key, "npy")
     meta = ds.cache.get_json("embeddings", key)

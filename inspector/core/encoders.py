@@ -169,7 +169,12 @@ class SentenceTransformerEncoder:
         self.model = model
         self.name = name
         self.device = device
-        self.dim = int(model.get_sentence_embedding_dimension())
+        # sentence-transformers 6 renamed the method; 3.x-5.x only have the old name.
+        get_dim = (
+            getattr(model, "get_embedding_dimension", None)
+            or model.get_sentence_embedding_dimension
+        )
+        self.dim = int(get_dim())
         self.batch_size = _batch_size(device)
 
     def fit(self, texts: list[str]) -> None:  # pretrained: nothing to learn from the data
@@ -213,8 +218,10 @@ def load_encoder(spec: str, device: str, seed: int = 0):
         path, name = Path(spec).expanduser(), spec
         if not path.is_dir():
             if path.is_absolute() or spec.startswith((".", "~")) or path.exists():
-                raise InputError(f"embedding model folder {spec!r} does not exist or is not a "
-                                 "folder (a sentence-transformers model folder is expected).")
+                raise InputError(
+                    f"embedding model folder {spec!r} does not exist or is not a "
+                    "folder (a sentence-transformers model folder is expected)."
+                )
             path = None  # a Hub name: only the local Hugging Face cache is looked at
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     try:

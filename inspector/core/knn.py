@@ -116,8 +116,10 @@ class CellIndex:
             sims = q[queries] @ self.x[rows_in_cell].T
             if self_ids is not None:  # a row is its own nearest neighbour
                 sims[self_ids[queries][:, None] == rows_in_cell[None, :]] = 2.0
-            cand_i = np.concatenate([best_i[queries], np.broadcast_to(
-                rows_in_cell, (queries.size, rows_in_cell.size))], axis=1)
+            cand_i = np.concatenate(
+                [best_i[queries], np.broadcast_to(rows_in_cell, (queries.size, rows_in_cell.size))],
+                axis=1,
+            )
             cand_s = np.concatenate([best_s[queries], sims], axis=1)
             keep = np.argpartition(-cand_s, k - 1, axis=1)[:, :k]
             best_i[queries] = np.take_along_axis(cand_i, keep, axis=1)

@@ -44,8 +44,11 @@ def layout(vectors, valid: np.ndarray, *, seed: int, gpu: bool, cancel=None):
     """
     n = valid.size
     limit = FIT_MAX_GPU if gpu else FIT_MAX
-    fit_pos = np.arange(n) if n <= limit else np.sort(
-        np.random.default_rng(seed).choice(n, limit, replace=False))
+    fit_pos = (
+        np.arange(n)
+        if n <= limit
+        else np.sort(np.random.default_rng(seed).choice(n, limit, replace=False))
+    )
     yield Progress("map", 0, n)
     x = np.asarray(vectors[valid[fit_pos]], dtype=np.float32)
     place = np.empty((n, 2), dtype=np.float32)
@@ -82,8 +85,13 @@ def _fit_cpu(x: np.ndarray, seed: int):
 
     def fit(dims: int, min_dist: float, n_epochs: int, init) -> np.ndarray:
         model = umap.UMAP(
-            n_neighbors=k, n_components=dims, metric="cosine", min_dist=min_dist,
-            random_state=seed, n_epochs=n_epochs, init=init,
+            n_neighbors=k,
+            n_components=dims,
+            metric="cosine",
+            min_dist=min_dist,
+            random_state=seed,
+            n_epochs=n_epochs,
+            init=init,
             # UMAP prunes the graph it is given in place: each fit gets its own copy.
             precomputed_knn=(idx.copy(), dist.copy(), None),
             # Use the given graph at every size: below 4,096 rows UMAP would otherwise compute
@@ -105,10 +113,16 @@ def _fit_gpu(x: np.ndarray, seed: int):
     from cuml.manifold import UMAP as CuUMAP
 
     k = min(N_NEIGHBORS, len(x) - 1)
-    maps = [CuUMAP(n_neighbors=k, n_components=d, metric="cosine", min_dist=m,
-                   random_state=seed).fit(x) for d, m in ((2, 0.1), (CLUSTER_DIMS, 0.0))]
-    return (np.asarray(maps[0].embedding_, dtype=np.float32),
-            np.asarray(maps[1].embedding_, dtype=np.float32), maps[0], maps[1])
+    maps = [
+        CuUMAP(n_neighbors=k, n_components=d, metric="cosine", min_dist=m, random_state=seed).fit(x)
+        for d, m in ((2, 0.1), (CLUSTER_DIMS, 0.0))
+    ]
+    return (
+        np.asarray(maps[0].embedding_, dtype=np.float32),
+        np.asarray(maps[1].embedding_, dtype=np.float32),
+        maps[0],
+        maps[1],
+    )
 
 
 def _weights(dist: np.ndarray) -> np.ndarray:

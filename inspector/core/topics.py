@@ -15,8 +15,27 @@ from dataclasses import dataclass, field
 import numpy as np
 
 #: Fragments that contractions leave behind once apostrophes split words ("don't" -> "don").
-_CONTRACTIONS = {"don", "doesn", "didn", "isn", "aren", "wasn", "weren", "won", "wouldn",
-                 "shouldn", "couldn", "haven", "hasn", "ll", "ve", "re", "im", "ive", "dont"}
+_CONTRACTIONS = {
+    "don",
+    "doesn",
+    "didn",
+    "isn",
+    "aren",
+    "wasn",
+    "weren",
+    "won",
+    "wouldn",
+    "shouldn",
+    "couldn",
+    "haven",
+    "hasn",
+    "ll",
+    "ve",
+    "re",
+    "im",
+    "ive",
+    "dont",
+}
 #: Words of two or more letters; digits and underscores excluded, so "42" or "__init__" never
 #: become a title.
 _WORD = r"(?u)\b[^\W\d_]{2,}\b"
@@ -47,7 +66,9 @@ def keywords_by_class(docs: dict[int, list[str]], top_n: int = 6) -> dict[int, l
     if not flat:
         return {c: [] for c in docs}
     vec = CountVectorizer(
-        binary=True, lowercase=True, token_pattern=_WORD,
+        binary=True,
+        lowercase=True,
+        token_pattern=_WORD,
         stop_words=sorted(ENGLISH_STOP_WORDS | _CONTRACTIONS),
     )
     try:
@@ -57,9 +78,9 @@ def keywords_by_class(docs: dict[int, list[str]], top_n: int = 6) -> dict[int, l
     words = vec.get_feature_names_out()
     sizes = np.array([len(docs[c]) for c in ids])
     bounds = np.concatenate([[0], np.cumsum(sizes)])
-    per_class = np.vstack([
-        np.asarray(counts[bounds[i]: bounds[i + 1]].sum(axis=0)).ravel() for i in range(len(ids))
-    ]).astype(np.float64)
+    per_class = np.vstack(
+        [np.asarray(counts[bounds[i] : bounds[i + 1]].sum(axis=0)).ravel() for i in range(len(ids))]
+    ).astype(np.float64)
     freq = per_class.sum(axis=0)
     avg = per_class.sum() / len(ids)
     idf = np.log1p(avg / np.maximum(freq, 1))
@@ -112,10 +133,15 @@ def describe_clusters(
             sample = np.sort(rng.choice(members, DOCS_PER_CLUSTER, replace=False))
         docs[c] = [t for t in text_at(sample) if t]
         central = central_members(vectors, members, n_examples)
-        infos.append(ClusterInfo(
-            id=c, size=int(members.size), share=members.size / total,
-            examples=[int(i) for i in central], example_texts=text_at(central),
-        ))
+        infos.append(
+            ClusterInfo(
+                id=c,
+                size=int(members.size),
+                share=members.size / total,
+                examples=[int(i) for i in central],
+                example_texts=text_at(central),
+            )
+        )
     words = keywords_by_class(docs, top_n=top_n)
     for info in infos:
         info.keywords = words.get(info.id, [])

@@ -18,8 +18,10 @@ from tests.core.topic_mix import four_source_mix, purity, write_text_dataset
 def _forbid(monkeypatch, *targets):
     """Make each (module, attribute) raise if called: proves a cache answered instead."""
     for module, name in targets:
+
         def boom(*args, _name=name, **kwargs):
             raise AssertionError(f"{_name} was called although the cache should answer")
+
         monkeypatch.setattr(module, name, boom)
 
 
@@ -93,7 +95,7 @@ def test_keep_noise_keeps_minus_one_and_seed_repeats(real_data):
     noise = kept.labels == -1
     assert noise.any() and (assigned.labels >= 0).all()
     # The same clusters (ids are renumbered by final size): each kept cluster maps to one.
-    pairs = set(zip(kept.labels[~noise].tolist(), assigned.labels[~noise].tolist()))
+    pairs = set(zip(kept.labels[~noise].tolist(), assigned.labels[~noise].tolist(), strict=True))
     assert len(pairs) == len({k for k, _ in pairs}) == len({a for _, a in pairs})
     assert np.array_equal(kept.xy, assigned.xy)  # same seed, same map
     assert kept.clusters[-1].id == -1 and kept.clusters[-1].size == int(noise.sum())
@@ -135,6 +137,6 @@ def test_cancel_stops_clustering(real_data):
 
 
 def test_min_cluster_size_bounds_the_number_of_clusters():
-    assert clusters.min_cluster_size(1064) == 17
-    assert clusters.min_cluster_size(100_000) * 60 <= 100_000
+    assert clusters.min_cluster_size(1064) == 17  # at most 62 clusters on the mix
+    assert clusters.min_cluster_size(100_000) == 632  # at most 158 on 100k rows
     assert clusters.min_cluster_size(30) == 5

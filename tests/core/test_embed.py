@@ -29,8 +29,13 @@ def _chat(*turns, chosen=None):
 
 
 def test_text_choices():
-    conv = _chat((SYSTEM, "You are helpful."), (USER, "What is 2+2?"), (ASSISTANT, "4"),
-                 (USER, "And 3+3?"), (ASSISTANT, "6"))
+    conv = _chat(
+        (SYSTEM, "You are helpful."),
+        (USER, "What is 2+2?"),
+        (ASSISTANT, "4"),
+        (USER, "And 3+3?"),
+        (ASSISTANT, "6"),
+    )
     assert text_of(conv, "prompt") == "What is 2+2?"  # first user turn, not the system prompt
     assert text_of(conv, "response") == "6"
     assert text_of(conv, "prompt_response") == "What is 2+2?\n\n6"
@@ -96,8 +101,10 @@ def _messages_dataset(tmp_path, n=40):
     with open(path, "w") as f:
         for i in range(n):
             role = "wizard" if i == 5 else "user"
-            msgs = [{"role": role, "content": f"Tell me about {topics[i % 3]} #{i}"},
-                    {"role": "assistant", "content": f"Here is a note on {topics[i % 3]}."}]
+            msgs = [
+                {"role": role, "content": f"Tell me about {topics[i % 3]} #{i}"},
+                {"role": "assistant", "content": f"Here is a note on {topics[i % 3]}."},
+            ]
             f.write(json.dumps({"messages": msgs}) + "\n")
     return path
 
@@ -198,8 +205,9 @@ def test_works_offline_with_an_empty_hub_cache(tmp_path):
     model that is not there fails at once with a clear message (no hang, no download)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
     env.update(HF_HOME=str(tmp_path / "hf"), PYTHONPATH=str(ROOT))
-    proc = subprocess.run([sys.executable, "-c", OFFLINE], env=env, capture_output=True,
-                          text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", OFFLINE], env=env, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.strip().endswith("ok")
     assert not any((tmp_path / "hf").rglob("*.safetensors"))

@@ -11,7 +11,9 @@ from tests.core.topic_mix import four_source_mix
 
 
 def _recall(found: np.ndarray, exact: np.ndarray) -> float:
-    return float(np.mean([len(set(a) & set(b)) / len(b) for a, b in zip(found, exact)]))
+    return float(
+        np.mean([len(set(a) & set(b)) / len(b) for a, b in zip(found, exact, strict=True)])
+    )
 
 
 def test_exact_graph_puts_each_row_first_even_with_duplicates():

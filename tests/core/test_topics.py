@@ -28,8 +28,11 @@ def test_keywords_are_distinctive_and_free_of_stop_words(real_data):
 
 def test_keywords_handle_empty_and_stop_word_only_clusters():
     words = keywords_by_class({0: ["the and of", "it is"], 1: [], 2: ["apples apples pears"]})
-    assert words[0] == [] and words[1] == [] and words[2][:2] in (["apples", "pears"],
-                                                                   ["pears", "apples"])
+    assert (
+        words[0] == []
+        and words[1] == []
+        and words[2][:2] in (["apples", "pears"], ["pears", "apples"])
+    )
     assert keywords_by_class({}) == {}
 
 
@@ -46,8 +49,11 @@ def test_describe_sizes_shares_examples_and_noise():
     vecs = rng.normal(size=(10, 4)).astype(np.float32)
     vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
     labels = np.array([0, 0, 0, 0, 1, 1, 1, -1, -1, -2])  # -2: a row with no vector
-    texts = [f"alpha beta {i}" for i in range(4)] + [f"gamma delta {i}" for i in range(3)] + [
-        "noise words here", "more noise", ""]
+    texts = (
+        [f"alpha beta {i}" for i in range(4)]
+        + [f"gamma delta {i}" for i in range(3)]
+        + ["noise words here", "more noise", ""]
+    )
     infos = describe_clusters(vecs, labels, lambda idx: [texts[i] for i in idx])
     assert [(c.id, c.size) for c in infos] == [(0, 4), (1, 3), (-1, 2)]
     assert [round(c.share, 2) for c in infos] == [0.4, 0.3, 0.2]

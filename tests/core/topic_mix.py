@@ -34,8 +34,11 @@ def four_source_mix(real: Path) -> tuple[list[str], list[str]]:
             texts.append(field(row))
             sources.append(name)
 
-    take("hh-rlhf", _jsonl(real / "hh-rlhf_harmless-base_test.jsonl.gz"),
-         lambda r: _first_human_turn(r["chosen"]))
+    take(
+        "hh-rlhf",
+        _jsonl(real / "hh-rlhf_harmless-base_test.jsonl.gz"),
+        lambda r: _first_human_turn(r["chosen"]),
+    )
     take("gsm8k", _jsonl(real / "gsm8k_test.jsonl"), lambda r: r["question"])
     take("humaneval", _jsonl(real / "HumanEval.jsonl.gz"), lambda r: r["prompt"])
     take("c4", _jsonl(real / "llamafactory_c4_demo.jsonl"), lambda r: r["text"])
