@@ -92,18 +92,28 @@ def keywords_by_class(docs: dict[int, list[str]], top_n: int = 6) -> dict[int, l
     return out
 
 
-def central_members(vectors: np.ndarray, members: np.ndarray, k: int = 3) -> np.ndarray:
-    """The `k` members closest to the members' mean direction, most central first."""
+def central_members(
+    vectors: np.ndarray, members: np.ndarray, k: int = 3, limit: int = 20_000, seed: int = 0
+) -> np.ndarray:
+    """The `k` members closest to the members' mean direction, most central first.
+
+    A cluster larger than `limit` is judged on a seeded sample of that size, so a cluster of
+    millions of memory-mapped rows is never read whole.
+    """
+    members = np.sort(members)
+    if members.size > limit:
+        pick = np.random.default_rng(seed).choice(members.size, limit, replace=False)
+        members = members[np.sort(pick)]
     if members.size == 0:
         return members
-    block = np.asarray(vectors[np.sort(members)], dtype=np.float32)
+    block = np.asarray(vectors[members], dtype=np.float32)
     centroid = block.mean(axis=0)
     norm = np.linalg.norm(centroid)
     if norm == 0:
-        return np.sort(members)[:k]
+        return members[:k]
     sims = block @ (centroid / norm)
     order = np.argsort(-sims, kind="stable")[:k]
-    return np.sort(members)[order]
+    return members[order]
 
 
 def describe_clusters(
@@ -132,7 +142,7 @@ def describe_clusters(
         if members.size > DOCS_PER_CLUSTER:
             sample = np.sort(rng.choice(members, DOCS_PER_CLUSTER, replace=False))
         docs[c] = [t for t in text_at(sample) if t]
-        central = central_members(vectors, members, n_examples)
+        central = central_members(vectors, members, n_examples, seed=seed)
         infos.append(
             ClusterInfo(
                 id=c,

@@ -211,3 +211,16 @@ def test_works_offline_with_an_empty_hub_cache(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.strip().endswith("ok")
     assert not any((tmp_path / "hf").rglob("*.safetensors"))
+
+
+def test_text_choices_on_real_preference_rows(real_data):
+    """hh-rlhf transcripts: the prompt is the first Human turn, the response the chosen reply."""
+    texts, _ = four_source_mix(real_data)
+    ds = open_dataset(real_data / "hh-rlhf_harmless-base_test.jsonl.gz")
+    split = ds.splits[0]
+    for row in range(20):
+        conv = ds.conversation(split, row)
+        assert text_of(conv, "prompt") == texts[row]
+        assert text_of(conv, "response") == conv.chosen[-1].content
+        both = text_of(conv, "prompt_response")
+        assert both.startswith(texts[row][:500]) and len(both) <= embed.MAX_CHARS

@@ -42,6 +42,12 @@ def test_central_members_are_nearest_the_mean_direction():
     members = np.array([0, 1, 3])
     central = central_members(vecs, members, k=2)
     assert central.tolist() == [1, 0]
+    # Above the limit a sample is judged; the answer is still a member, and repeatable.
+    rng = np.random.default_rng(0)
+    many = rng.normal(size=(300, 3)).astype(np.float32)
+    picked = central_members(many, np.arange(300), k=3, limit=50)
+    assert set(picked.tolist()) <= set(range(300))
+    assert picked.tolist() == central_members(many, np.arange(300), k=3, limit=50).tolist()
 
 
 def test_describe_sizes_shares_examples_and_noise():
