@@ -1,0 +1,63 @@
+"""The app's calls into the other cores for one row or one pack, imported only when used.
+
+Each function raises `Unavailable` with a sentence naming what is missing when the core it
+needs is not installed, so a view can say "not available yet" and go on working.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+
+
+class Unavailable(Exception):
+    """The core a view needs is not installed (yet)."""
+
+
+def _module(name: str, issue: str):
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as err:
+        if err.name and name.startswith(err.name):
+            raise Unavailable(f"not available yet: {name} is not installed ({issue})") from None
+        raise
+
+
+_pipelines: dict[tuple, object] = {}
+_lock = threading.Lock()
+
+
+def token_pipeline(session):
+    """The session's `TokenPipeline` (tokenizer loaded once per settings; thread-safe)."""
+    tokenize = _module("inspector.core.tokenize", "issue 3, branch tokens")
+    tokenizer_mod = _module("inspector.core.tokenizer", "issue 3, branch tokens")
+    s = session.settings
+    key = (s.tokenizer, s.template, s.mask, s.max_length, session.ds.format)
+    with _lock:
+        if key not in _pipelines:
+            tok = tokenizer_mod.load_tokenizer(s.tokenizer)
+            settings = tokenize.TokenSettings(template=s.template, mask=s.mask,
+                                              max_length=s.max_length)
+            _pipelines[key] = tokenize.TokenPipeline(tok, settings, fmt=session.ds.format)
+        return _pipelines[key]
+
+
+def tokenize_row(session, conv):
+    """The row's `TokenizedRow` (tokens, labels, roles, truncation)."""
+    return token_pipeline(session).encode(conv)
+
+
+def row_flags(session, conv) -> list[dict]:
+    """Flags of one row with their evidence: `[{"code", "severity", "evidence"}]`."""
+    flags = _module("inspector.core.flags", "issue 4, branch scan")
+    out = []
+    for f in flags.check_conversation(conv):
+        out.append({"code": f.code, "severity": getattr(f, "severity", ""),
+                    "evidence": getattr(f, "evidence", "")})
+    return out
+
+
+def pack_rows(session, lengths, max_length: int, strategy: str = "bfd"):
+    """Packs of the given sequence lengths: a list of lists of row positions."""
+    packing = _module("inspector.core.packing", "issue 3, branch tokens")
+    return packing.pack_lengths(lengths, max_length, strategy=strategy)
