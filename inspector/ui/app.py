@@ -70,8 +70,14 @@ class InspectorApp(AnalysisRunner, App):
             self.initial_view = "overview"
 
     def on_mount(self) -> None:
-        self.switch_mode(self.initial_view)
-        self.start_analyses()
+        self.go(self.initial_view)
+        # Start the analyses once the first frame is out: they must not delay it.
+        self.call_after_refresh(self.start_analyses)
+
+    def go(self, view: str) -> None:
+        """Show a top-level view and remember it for the next open."""
+        self.switch_mode(view)
+        self.session.save_state("view", view)
 
     def on_unmount(self) -> None:
         self.cancel_analysis()
@@ -89,7 +95,7 @@ class InspectorApp(AnalysisRunner, App):
     def on_show_rows(self, message: ShowRows) -> None:
         from .rowset import Filter
 
-        self.switch_mode("rows")
+        self.go("rows")
         rows = self.screen if isinstance(self.screen, RowsScreen) else None
         if rows is not None:
             rows.set_filter(Filter.from_json(message.filter), focus_gid=message.focus_gid)
@@ -101,8 +107,7 @@ class InspectorApp(AnalysisRunner, App):
 
     def action_view(self, name: str) -> None:
         self.take_prefix()
-        self.switch_mode(name)
-        self.session.save_state("view", name)
+        self.go(name)
 
     def action_prefix(self) -> None:
         self.prefix = not self.prefix

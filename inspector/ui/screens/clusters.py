@@ -33,7 +33,7 @@ class ClustersScreen(TriageScreen):
         yield AnalysisPanel("clusters")
         with Horizontal(id="clusters-body"):
             yield BrailleMap(id="cluster-map")
-            yield OptionList(id="cluster-list")
+            yield OptionList(id="cluster-list", markup=False)
 
     def on_mount(self) -> None:
         super().on_mount()

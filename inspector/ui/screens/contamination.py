@@ -41,7 +41,7 @@ class ContaminationScreen(TriageScreen):
     def compose_view(self) -> ComposeResult:
         yield AnalysisPanel("scan")
         with Vertical(id="contam-body"):
-            yield OptionList(id="contam-hits")
+            yield OptionList(id="contam-hits", markup=False)
             with VerticalScroll(id="contam-detail-scroll"):
                 yield Static(id="contam-detail")
 

@@ -78,7 +78,8 @@ class Choose(ModalScreen[Any]):
         with Vertical():
             yield Label(self.title_text)
             yield OptionList(*[Option(label, id=str(i), disabled=value is None)
-                               for i, (label, value) in enumerate(self.choices)])
+                               for i, (label, value) in enumerate(self.choices)],
+                             markup=False)
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

@@ -39,7 +39,7 @@ class DuplicatesScreen(TriageScreen):
     def compose_view(self) -> ComposeResult:
         yield AnalysisPanel("scan")
         with Vertical(id="dups-body"):
-            yield OptionList(id="dup-groups")
+            yield OptionList(id="dup-groups", markup=False)
             with VerticalScroll(id="dup-members-scroll"):
                 yield Static(id="dup-members")
 

@@ -65,7 +65,7 @@ class PacksScreen(ViewScreen):
         yield AnalysisPanel("tokens")
         with Vertical(id="packs-body"):
             yield Static(id="packs-head")
-            yield OptionList(id="packs-list")
+            yield OptionList(id="packs-list", markup=False)
             yield Static(id="packs-detail")
 
     def on_mount(self) -> None:

@@ -57,7 +57,7 @@ class RowScreen(TriageScreen):
                 with VerticalScroll():
                     yield Static(id="row-flags")
             with TabPane("related", id="tab-related"):
-                yield OptionList(id="row-related")
+                yield OptionList(id="row-related", markup=False)
 
     def on_mount(self) -> None:
         super().on_mount()
