@@ -42,8 +42,8 @@ class InspectorApp(AnalysisRunner, App):
     }
     COMMANDS = App.COMMANDS | {InspectorCommands}
     BINDINGS = [
-        *[Binding(key, f"view('{name}')", title.capitalize(), show=False, id=f"app.view.{name}")
-          for name, key, title in VIEWS],
+        *[Binding(key, f"view('{name}')", f"{name.capitalize()} view", show=False,
+                  id=f"app.view.{name}") for name, key, _ in VIEWS],
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("g", "prefix", "Prefix: apply to selection", show=False, id="app.prefix"),
         Binding("U", "undo", "Undo", id="app.undo"),

@@ -31,9 +31,9 @@ def bulk_actions(app, current_filter=None, current_order=None) -> list[BulkActio
     out: list[BulkAction] = []
     if current_order is not None and current_filter is not None and current_filter.conditions():
         what = current_filter.describe()
-        out.append(BulkAction(f"drop every row of the filter [{what}]", current_order,
+        out.append(BulkAction(f"drop every row of the filter “{what}”", current_order,
                               "drop", f"filter: {what}"))
-        out.append(BulkAction(f"keep every row of the filter [{what}]", current_order,
+        out.append(BulkAction(f"keep every row of the filter “{what}”", current_order,
                               "keep", None))
     scan = app.index("scan")
     if scan is not None:

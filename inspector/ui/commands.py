@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.markup import escape
 
 from .analyses.state import CANCELLED, FAILED, QUEUED, RUNNING
 from .bulk import bulk_actions
@@ -35,11 +36,13 @@ class InspectorCommands(Provider):
 
     async def discover(self) -> Hits:
         for title, callback, help_text in self._commands():
-            yield DiscoveryHit(title, callback, help=help_text)
+            yield DiscoveryHit(escape(title), callback, text=title, help=escape(help_text))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for title, callback, help_text in self._commands():
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+                # Titles hold data (flag codes, keywords, searches): never read them as markup.
+                yield Hit(score, matcher.highlight(escape(title)), callback, text=title,
+                          help=escape(help_text))

@@ -102,7 +102,7 @@ async def test_bulk_drop_the_current_filter(make_app, settle):
         await pilot.press("b")
         await settle(pilot)
         titles = [t for t, _ in app.screen.choices]
-        assert titles[0].startswith("drop every row of the filter [/geography]")
+        assert titles[0].startswith("drop every row of the filter “/geography”")
         await pilot.press("enter")
         await settle(pilot)
         decisions = stored(app)

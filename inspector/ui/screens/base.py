@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -38,7 +39,8 @@ class ViewScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield ViewBar(self.VIEW)
-        yield from self.compose_view()
+        with Vertical(id="view-body"):
+            yield from self.compose_view()
         yield StatusLine()
         yield Footer(compact=True)
 

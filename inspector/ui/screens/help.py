@@ -20,11 +20,11 @@ PREFIX_NOTES = (
 
 def key_rows(screen: Screen) -> list[tuple[str, str, str, str]]:
     """`(where, keys, description, binding id)` for every binding active on `screen`."""
-    grouped: dict[tuple[int, int], list] = {}
+    grouped: dict[tuple, list] = {}
     app = screen.app
     for key, active in screen.active_bindings.items():
         binding: Binding = active.binding
-        ident = (id(active.node), id(binding))
+        ident = (id(active.node), binding.id or binding.action, binding.description)
         entry = grouped.setdefault(ident, [active.node, binding, []])
         entry[2].append(binding.key_display or app.get_key_display(
             Binding(key, binding.action)))

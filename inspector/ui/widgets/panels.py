@@ -12,7 +12,7 @@ class AnalysisPanel(Static):
     """The state of one analysis: progress, "not available yet", cancelled, or its error."""
 
     DEFAULT_CSS = """
-    AnalysisPanel { padding: 1 2; height: auto; border: round $panel; }
+    AnalysisPanel { padding: 1 2; width: 100%; height: auto; border: round $panel; }
     AnalysisPanel.-failed { border: heavy $error; color: $text; }
     AnalysisPanel.-unavailable { border: round $warning; color: $text-muted; }
     """

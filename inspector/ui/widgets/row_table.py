@@ -39,7 +39,7 @@ Cells = dict[str, tuple[str, str]]
 Provider = Callable[[Sequence[int]], dict[int, Cells]]
 
 
-class RowTable(ScrollView, can_focus=True):
+class RowTable(ScrollView, can_focus=True, inherit_bindings=False):
     """Rows of a `RowSet` (global ids in `order`) with a cursor and a current column."""
 
     BINDINGS = [
