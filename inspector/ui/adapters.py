@@ -36,8 +36,9 @@ def token_pipeline(session):
     with _lock:
         if key not in _pipelines:
             tok = tokenizer_mod.load_tokenizer(s.tokenizer)
-            settings = tokenize.TokenSettings(template=s.template, mask=s.mask,
-                                              max_length=s.max_length)
+            settings = tokenize.TokenSettings(
+                template=s.template, mask=s.mask, max_length=s.max_length
+            )
             _pipelines[key] = tokenize.TokenPipeline(tok, settings, fmt=session.ds.format)
         return _pipelines[key]
 
@@ -52,12 +53,23 @@ def row_flags(session, conv) -> list[dict]:
     flags = _module("inspector.core.flags", "issue 4, branch scan")
     out = []
     for f in flags.check_conversation(conv):
-        out.append({"code": f.code, "severity": getattr(f, "severity", ""),
-                    "evidence": getattr(f, "evidence", "")})
+        out.append(
+            {
+                "code": f.code,
+                "severity": getattr(f, "severity", ""),
+                "evidence": getattr(f, "evidence", ""),
+            }
+        )
     return out
 
 
-def pack_rows(session, lengths, max_length: int, strategy: str = "bfd"):
-    """Packs of the given sequence lengths: a list of lists of row positions."""
-    packing = _module("inspector.core.packing", "issue 3, branch tokens")
-    return packing.pack_lengths(lengths, max_length, strategy=strategy)
+def pack_rows(lengths, max_length: int, strategy: str = "bfd"):
+    """A `Packing` of the given sequence lengths (rows = positions in `lengths`)."""
+    pack = _module("inspector.core.pack", "issue 3, branch tokens")
+    return pack.pack(lengths, max_length, strategy)
+
+
+def packing_table(lengths, max_length: int) -> list:
+    """The packing simulator's rows at `max_length`: padding per batch, bfd, wrapped."""
+    packsim = _module("inspector.core.packsim", "issue 3, branch tokens")
+    return packsim.simulate(lengths, [max_length])

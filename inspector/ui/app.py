@@ -42,8 +42,16 @@ class InspectorApp(AnalysisRunner, App):
     }
     COMMANDS = App.COMMANDS | {InspectorCommands}
     BINDINGS = [
-        *[Binding(key, f"view('{name}')", f"{name.capitalize()} view", show=False,
-                  id=f"app.view.{name}") for name, key, _ in VIEWS],
+        *[
+            Binding(
+                key,
+                f"view('{name}')",
+                f"{name.capitalize()} view",
+                show=False,
+                id=f"app.view.{name}",
+            )
+            for name, key, _ in VIEWS
+        ],
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("g", "prefix", "Prefix: apply to selection", show=False, id="app.prefix"),
         Binding("U", "undo", "Undo", id="app.undo"),
@@ -53,8 +61,15 @@ class InspectorApp(AnalysisRunner, App):
         Binding("q", "back_or_quit", "Quit", id="app.quit"),
     ]
 
-    def __init__(self, session, *, theme: str | None = None, view: str | None = None,
-                 analyses: bool = True, user_theme=None):
+    def __init__(
+        self,
+        session,
+        *,
+        theme: str | None = None,
+        view: str | None = None,
+        analyses: bool = True,
+        user_theme=None,
+    ):
         super().__init__()
         self.session = session
         self.animation_level = "none"  # nothing that floods a slow SSH link
@@ -134,8 +149,9 @@ class InspectorApp(AnalysisRunner, App):
 
     def run_bulk(self, action) -> None:
         """Apply a `BulkAction` as one undoable step."""
-        n = triage.decide(self, action.gids.tolist(), action.decision, action.reason,
-                          label=action.label)
+        n = triage.decide(
+            self, action.gids.tolist(), action.decision, action.reason, label=action.label
+        )
         self.announce_decisions(f"{action.label} ({n:,} rows)")
 
     def action_cancel_analysis(self) -> None:
@@ -159,7 +175,10 @@ class InspectorApp(AnalysisRunner, App):
 
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)
-        for name, key, title in VIEWS:
-            yield SystemCommand(f"Go to {name}", f"Show the {name} view (key {key})",
-                                lambda name=name: self.action_view(name))
+        for name, key, _ in VIEWS:
+            yield SystemCommand(
+                f"Go to {name}",
+                f"Show the {name} view (key {key})",
+                lambda name=name: self.action_view(name),
+            )
         yield SystemCommand("Keys", "List every key of this view (?)", self.action_help)

@@ -31,26 +31,43 @@ def bulk_actions(app, current_filter=None, current_order=None) -> list[BulkActio
     out: list[BulkAction] = []
     if current_order is not None and current_filter is not None and current_filter.conditions():
         what = current_filter.describe()
-        out.append(BulkAction(f"drop every row of the filter “{what}”", current_order,
-                              "drop", f"filter: {what}"))
-        out.append(BulkAction(f"keep every row of the filter “{what}”", current_order,
-                              "keep", None))
+        out.append(
+            BulkAction(
+                f"drop every row of the filter “{what}”", current_order, "drop", f"filter: {what}"
+            )
+        )
+        out.append(
+            BulkAction(f"keep every row of the filter “{what}”", current_order, "keep", None)
+        )
     scan = app.index("scan")
     if scan is not None:
         for kind in scan.groups:
             extra = scan.duplicates_beyond_representative(kind)
             if extra.size:
-                out.append(BulkAction(f"drop {kind} duplicates but each group's representative",
-                                      extra, "drop", f"dup:{kind}"))
+                out.append(
+                    BulkAction(
+                        f"drop {kind} duplicates but each group's representative",
+                        extra,
+                        "drop",
+                        f"dup:{kind}",
+                    )
+                )
         for code, gids in scan.flags.items():
             out.append(BulkAction(f"drop every row flagged {code}", gids, "drop", code))
         if scan.contaminated.size:
-            out.append(BulkAction("drop every contaminated row", scan.contaminated, "drop",
-                                  "contaminated"))
+            out.append(
+                BulkAction("drop every contaminated row", scan.contaminated, "drop", "contaminated")
+            )
     clusters = app.index("clusters")
     if clusters is not None:
         for c in clusters.clusters:
             words = ", ".join(c.get("keywords", [])[:3])
-            out.append(BulkAction(f"drop cluster {c['id']} ({words})",
-                                  clusters.members(c["id"]), "drop", f"cluster:{c['id']}"))
+            out.append(
+                BulkAction(
+                    f"drop cluster {c['id']} ({words})",
+                    clusters.members(c["id"]),
+                    "drop",
+                    f"cluster:{c['id']}",
+                )
+            )
     return [a for a in out if len(a.gids)]

@@ -20,18 +20,30 @@ class InspectorCommands(Provider):
         screen = self.screen
         filt, order = screen.bulk_context() if hasattr(screen, "bulk_context") else (None, None)
         for action in bulk_actions(app, filt, order):
-            out.append((f"Bulk: {action.title}", partial(app.run_bulk, action),
-                        "one undoable step (U undoes it)"))
+            out.append(
+                (
+                    f"Bulk: {action.title}",
+                    partial(app.run_bulk, action),
+                    "one undoable step (U undoes it)",
+                )
+            )
         for name, state in app.analyses.items():
             if state.status in (FAILED, CANCELLED):
-                out.append((f"Run analysis: {name}", partial(app.rerun_analysis, name),
-                            state.describe()))
+                out.append(
+                    (f"Run analysis: {name}", partial(app.rerun_analysis, name), state.describe())
+                )
             if state.status in (RUNNING, QUEUED):
-                out.append((f"Cancel analysis: {name}", partial(app.cancel_analysis, name),
-                            state.describe()))
+                out.append(
+                    (
+                        f"Cancel analysis: {name}",
+                        partial(app.cancel_analysis, name),
+                        state.describe(),
+                    )
+                )
         for theme in sorted(app.available_themes):
-            out.append((f"Theme: {theme}", partial(setattr, app, "theme", theme),
-                        "switch the colours"))
+            out.append(
+                (f"Theme: {theme}", partial(setattr, app, "theme", theme), "switch the colours")
+            )
         return out
 
     async def discover(self) -> Hits:
@@ -44,5 +56,10 @@ class InspectorCommands(Provider):
             score = matcher.match(title)
             if score > 0:
                 # Titles hold data (flag codes, keywords, searches): never read them as markup.
-                yield Hit(score, matcher.highlight(escape(title)), callback, text=title,
-                          help=escape(help_text))
+                yield Hit(
+                    score,
+                    matcher.highlight(escape(title)),
+                    callback,
+                    text=title,
+                    help=escape(help_text),
+                )

@@ -51,7 +51,8 @@ class Previews:
         for lo, hi in _runs(sorted(set(missing)), starts):
             split, row = self.session.locate(lo)
             for r, conv, problem in self.session.ds.iter_conversations(
-                    split, row, row + (hi - lo), batch_size=hi - lo):
+                split, row, row + (hi - lo), batch_size=hi - lo
+            ):
                 text = preview(conv) if conv is not None else f"⚠ {problem}"
                 g = lo + (r - row)
                 out[g] = text

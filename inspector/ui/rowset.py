@@ -67,8 +67,11 @@ class Filter:
 
     def describe(self) -> str:
         conds = self.conditions()
-        sort = "" if self.sort == "row" and not self.descending else (
-            f" sorted by {self.sort}{' desc' if self.descending else ''}")
+        sort = (
+            ""
+            if self.sort == "row" and not self.descending
+            else (f" sorted by {self.sort}{' desc' if self.descending else ''}")
+        )
         return (" ".join(conds) if conds else "all rows") + sort
 
 
@@ -166,7 +169,8 @@ class RowSetBuilder:
         if self._length is None:
             ds = self.session.ds
             self._length = np.concatenate(
-                [text_length(ds.hf[split].data.table) for split in self.session.splits])
+                [text_length(ds.hf[split].data.table) for split in self.session.splits]
+            )
         return self._length
 
     def _sorted(self, order: np.ndarray, f: Filter) -> tuple[np.ndarray, str | None]:

@@ -47,8 +47,10 @@ def load_theme(path: str | Path) -> Theme:
         raise InputError(f"Theme file {path} is not valid TOML: {err}") from None
     unknown = sorted(set(data) - set(_FIELDS))
     if unknown:
-        raise InputError(f"Theme file {path} has unknown keys {', '.join(unknown)}; "
-                         f"known keys: {', '.join(sorted(_FIELDS))}.")
+        raise InputError(
+            f"Theme file {path} has unknown keys {', '.join(unknown)}; "
+            f"known keys: {', '.join(sorted(_FIELDS))}."
+        )
     if not isinstance(data.get("name"), str) or not isinstance(data.get("primary"), str):
         raise InputError(f"Theme file {path} needs at least `name` and `primary` (strings).")
     variables = data.get("variables", {})

@@ -38,15 +38,16 @@ def row_items(session, gids) -> list[tuple[str, int, str]]:
             else:
                 batch = data[first : int(want[-1]) + 1]
                 idx = (want - first).tolist()
-            for j, r in zip(idx, want.tolist()):
+            for j, r in zip(idx, want.tolist(), strict=True):
                 raw = ds.decode({col: values[j] for col, values in batch.items()})
                 out.append((split, int(r), row_hash(raw)))
             start = end
     return out
 
 
-def decide(app, gids, decision: str | None, reason: str | None = None,
-           label: str | None = None) -> int:
+def decide(
+    app, gids, decision: str | None, reason: str | None = None, label: str | None = None
+) -> int:
     """Write one action deciding every row in `gids`; returns how many rows it touched."""
     session = app.session
     gids = sorted(set(int(g) for g in gids))
@@ -54,8 +55,9 @@ def decide(app, gids, decision: str | None, reason: str | None = None,
         return 0
     items = row_items(session, gids)
     verb = decision or "clear"
-    label = label or (f"{verb} {session.label(gids[0])}" if len(gids) == 1
-                      else f"{verb} {len(gids):,} rows")
+    label = label or (
+        f"{verb} {session.label(gids[0])}" if len(gids) == 1 else f"{verb} {len(gids):,} rows"
+    )
     if reason and not label.endswith(f"({reason})"):
         label += f" ({reason})"
     session.store.decide(items, decision, reason=reason, label=label)

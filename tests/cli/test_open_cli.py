@@ -10,8 +10,17 @@ from inspector.cli import main
 def test_open_is_registered_with_its_options():
     result = CliRunner().invoke(main, ["open", "--help"])
     assert result.exit_code == 0
-    for option in ("--tokenizer", "--template", "--mask", "--max-length", "--against",
-                   "--theme", "--state", "--format", "--map"):
+    for option in (
+        "--tokenizer",
+        "--template",
+        "--mask",
+        "--max-length",
+        "--against",
+        "--theme",
+        "--state",
+        "--format",
+        "--map",
+    ):
         assert option in result.output
 
 
@@ -23,8 +32,10 @@ def test_missing_path_is_a_clear_error(tmp_path):
 
 
 def test_unknown_theme_is_a_clear_error(sample_data, tmp_path):
-    result = CliRunner().invoke(main, ["open", str(sample_data / "sft"), "--state",
-                                       str(tmp_path), "--theme", "no-such-theme"])
+    result = CliRunner().invoke(
+        main,
+        ["open", str(sample_data / "sft"), "--state", str(tmp_path), "--theme", "no-such-theme"],
+    )
     assert result.exit_code == 2
     assert "Unknown theme 'no-such-theme'" in result.output
     assert "inspector-contrast" in result.output

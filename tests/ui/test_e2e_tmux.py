@@ -24,10 +24,12 @@ def _inspector() -> str | None:
 
 
 pytestmark = [
-    pytest.mark.skipif(shutil.which("tmux") is None,
-                       reason="tmux is not installed (CI installs it in .ci/run)"),
-    pytest.mark.skipif(_inspector() is None,
-                       reason="the `inspector` command is not installed (pip install -e .)"),
+    pytest.mark.skipif(
+        shutil.which("tmux") is None, reason="tmux is not installed (CI installs it in .ci/run)"
+    ),
+    pytest.mark.skipif(
+        _inspector() is None, reason="the `inspector` command is not installed (pip install -e .)"
+    ),
 ]
 
 
@@ -38,13 +40,15 @@ class Tmux:
         self.socket = str(socket)
 
     def run(self, *args: str) -> str:
-        out = subprocess.run(["tmux", "-S", self.socket, *args], capture_output=True, text=True,
-                             timeout=20)
+        out = subprocess.run(
+            ["tmux", "-S", self.socket, *args], capture_output=True, text=True, timeout=20
+        )
         return out.stdout
 
     def start(self, command: str) -> None:
-        self.run("new-session", "-d", "-s", "e2e", "-x", str(WIDTH), "-y", str(HEIGHT),
-                 f"exec {command}")
+        self.run(
+            "new-session", "-d", "-s", "e2e", "-x", str(WIDTH), "-y", str(HEIGHT), f"exec {command}"
+        )
 
     def screen(self) -> str:
         return self.run("capture-pane", "-p", "-t", "e2e")
@@ -80,12 +84,26 @@ def _row_line(screen: str, label: str) -> str | None:
 
 def test_drop_survives_sigkill(sample_data, tmp_path):
     state = tmp_path / "state"
-    env = {"PYTHONPATH": os.environ.get("PYTHONPATH", ""), "TERM": "xterm-256color",
-           "HOME": str(tmp_path), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+    env = {
+        "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
+        "TERM": "xterm-256color",
+        "HOME": str(tmp_path),
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+    }
     command = " ".join(
-        ["env", *(f"{k}={shlex.quote(v)}" for k, v in env.items()), shlex.quote(_inspector()),
-         "open", shlex.quote(str(sample_data / "sft")), "--state", shlex.quote(str(state)),
-         "--view", "rows"])
+        [
+            "env",
+            *(f"{k}={shlex.quote(v)}" for k, v in env.items()),
+            shlex.quote(_inspector()),
+            "open",
+            shlex.quote(str(sample_data / "sft")),
+            "--state",
+            shlex.quote(str(state)),
+            "--view",
+            "rows",
+        ]
+    )
     tmux = Tmux(tmp_path / "tmux.sock")
     try:
         tmux.start(command)

@@ -44,8 +44,11 @@ async def test_search_filters_rows_by_text(make_app, sample_data, settle):
         await pilot.press(*"banana bread", "enter")
         await settle(pilot)
         table = app.screen.query_one(RowTable)
-        lines = [line for split in ("train", "validation")
-                 for line in (sample_data / "sft" / f"{split}.jsonl").read_text().splitlines()]
+        lines = [
+            line
+            for split in ("train", "validation")
+            for line in (sample_data / "sft" / f"{split}.jsonl").read_text().splitlines()
+        ]
         expected = [i for i, line in enumerate(lines) if "banana bread" in line.lower()]
         assert expected and table.order.tolist() == expected
         assert "/banana bread" in app.screen.rowset.filter.describe()
@@ -86,8 +89,10 @@ async def test_filter_menu_decision_filter(make_app, settle):
         await pilot.press("f")
         labels = [label for label, _ in app.screen.choices]
         # flags/clusters wait for their analyses and say why
-        assert any(label.startswith("flags, duplicates, contamination:") or
-                   label.startswith("any flag") for label in labels)
+        assert any(
+            label.startswith("flags, duplicates, contamination:") or label.startswith("any flag")
+            for label in labels
+        )
 
 
 async def test_filter_and_cursor_survive_a_restart(make_app, tmp_path, settle):

@@ -23,16 +23,26 @@ def test_bundled_themes_load():
     assert themes["inspector-dark"].dark and not themes["inspector-light"].dark
     contrast = themes["inspector-contrast"]
     assert contrast.ansi
-    colours = [contrast.primary, contrast.secondary, contrast.accent, contrast.warning,
-               contrast.error, contrast.success, contrast.foreground, contrast.background,
-               *contrast.variables.values()]
+    colours = [
+        contrast.primary,
+        contrast.secondary,
+        contrast.accent,
+        contrast.warning,
+        contrast.error,
+        contrast.success,
+        contrast.foreground,
+        contrast.background,
+        *contrast.variables.values(),
+    ]
     assert all(c.startswith("ansi_") for c in colours)  # the terminal's own 16 colours
 
 
 def test_user_theme_file(tmp_path):
     path = tmp_path / "mine.toml"
-    path.write_text('name = "mine"\nprimary = "#ff8800"\ndark = false\n'
-                    '[variables]\n"footer-key-foreground" = "#112233"\n')
+    path.write_text(
+        'name = "mine"\nprimary = "#ff8800"\ndark = false\n'
+        '[variables]\n"footer-key-foreground" = "#112233"\n'
+    )
     theme = load_theme(path)
     assert theme.name == "mine" and theme.dark is False
     bad = tmp_path / "bad.toml"
@@ -83,9 +93,22 @@ async def test_no_color_is_respected(make_app, monkeypatch):
 
 def test_wheel_carries_the_themes_and_the_loader_finds_them(tmp_path):
     """Build the wheel, unpack it alone on sys.path, and list the themes from there."""
-    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
-                            "--no-build-isolation", "-q", "-w", str(tmp_path / "dist"),
-                            str(ROOT)], capture_output=True, text=True)
+    build = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path / "dist"),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+    )
     if build.returncode != 0:
         pytest.skip(f"cannot build a wheel here (needs hatchling): {build.stderr[-300:]}")
     wheel = next((tmp_path / "dist").glob("inspector-*.whl"))
@@ -93,10 +116,17 @@ def test_wheel_carries_the_themes_and_the_loader_finds_them(tmp_path):
         names = z.namelist()
         assert {f"inspector/_themes/{n}.toml" for n in BUNDLED} <= set(names)
         z.extractall(tmp_path / "site")
-    code = ("import inspector.ui.themes as t, sys; "
-            "print(t.theme_dirs()[0]); print(sorted(x.name for x in t.bundled_themes()))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
-                         text=True, env={"PYTHONPATH": str(tmp_path / "site"), "PATH": ""})
+    code = (
+        "import inspector.ui.themes as t, sys; "
+        "print(t.theme_dirs()[0]); print(sorted(x.name for x in t.bundled_themes()))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(tmp_path / "site"), "PATH": ""},
+    )
     assert out.returncode == 0, out.stderr
     folder, names = out.stdout.splitlines()
     assert folder == str(tmp_path / "site" / "inspector" / "_themes")

@@ -148,8 +148,12 @@ OTHER_INSTANCE = textwrap.dedent("""
 async def test_two_app_instances_write_concurrently(make_app, settle, tmp_path, sample_data):
     """Another app drops rows 0-29 while this one keeps rows 200-229: all 60 are stored."""
     state = tmp_path / "state-shared"
-    other = subprocess.Popen([sys.executable, "-c", OTHER_INSTANCE, str(sample_data / "sft"),
-                              str(state)], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    other = subprocess.Popen(
+        [sys.executable, "-c", OTHER_INSTANCE, str(sample_data / "sft"), str(state)],
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     app = make_app(view="rows", state=state, analyses=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -159,7 +163,8 @@ async def test_two_app_instances_write_concurrently(make_app, settle, tmp_path, 
     assert other.wait(120) == 0, other.stderr.read()
     decisions = stored(app)
     assert {k for k, v in decisions.items() if v[0] == "drop"} == {("train", i) for i in range(30)}
-    assert {k for k, v in decisions.items() if v[0] == "keep"} == \
-        {("train", i) for i in range(200, 230)}
+    assert {k for k, v in decisions.items() if v[0] == "keep"} == {
+        ("train", i) for i in range(200, 230)
+    }
     db = sqlite3.connect(state / "triage.sqlite")
     assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)

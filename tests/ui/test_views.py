@@ -45,8 +45,16 @@ async def test_help_lists_every_key_of_the_current_view(make_app, settle):
         await settle(pilot)
         rows = key_rows(app.screen)
         ids = {r[3] for r in rows}
-        assert {"triage.drop", "triage.keep", "rows.search", "rows.filter", "table.down",
-                "app.undo", "app.redo", "app.help"} <= ids
+        assert {
+            "triage.drop",
+            "triage.keep",
+            "rows.search",
+            "rows.filter",
+            "table.down",
+            "app.undo",
+            "app.redo",
+            "app.help",
+        } <= ids
         down = [r[1].split() for r in rows if r[3] == "table.down"]
         assert len(down) == 1 and "j" in down[0] and len(down[0]) == 2  # ↓ and j, one line
         await pilot.press("question_mark")
@@ -94,8 +102,15 @@ async def test_preference_rows_show_both_sides(make_app, settle):
         assert conv.rejected[0].content[:30] in shown.replace("\n", " ")
 
 
-@pytest.mark.parametrize("view,needs", [("clusters", "clusters"), ("duplicates", "scan"),
-                                        ("contamination", "scan"), ("packs", "tokens")])
+@pytest.mark.parametrize(
+    "view,needs",
+    [
+        ("clusters", "clusters"),
+        ("duplicates", "scan"),
+        ("contamination", "scan"),
+        ("packs", "tokens"),
+    ],
+)
 async def test_views_say_what_they_wait_for(make_app, settle, view, needs):
     app = make_app(view=view)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -111,8 +126,7 @@ async def test_views_say_what_they_wait_for(make_app, settle, view, needs):
         assert app.screen.query_one("RowTable").cursor_gid == 0
 
 
-async def test_failed_analysis_shows_an_error_panel_and_the_rest_works(make_app, tmp_path,
-                                                                        settle):
+async def test_failed_analysis_shows_an_error_panel_and_the_rest_works(make_app, tmp_path, settle):
     state = tmp_path / "broken-state"
     state.mkdir()
     (state / "cache").write_text("not a folder")  # every cache read/write fails for real

@@ -61,27 +61,38 @@ class ScanIndex:
 
     def dup_label(self, gid: int) -> str:
         """`exact#3 near#7` for the rows table."""
-        return " ".join(f"{kind}#{self.group_of[kind][gid]}" for kind in self.group_of
-                        if self.group_of[kind][gid] >= 0)
+        return " ".join(
+            f"{kind}#{self.group_of[kind][gid]}"
+            for kind in self.group_of
+            if self.group_of[kind][gid] >= 0
+        )
 
 
 class ClusterIndex:
-    """Cluster ids, 2-D map positions and the cluster table of a clusters result."""
+    """Cluster ids, 2-D map positions and the cluster table of a clusters result.
+
+    The result holds gid-ordered arrays `cluster`, `x`, `y` (what the app's clusters analysis
+    stores) or, as in the scan JSON contract, `rows: [{"split","row","cluster","x","y"}]`.
+    """
 
     def __init__(self, session, result: dict):
         total = session.total
         self.clusters: list[dict] = sorted(result.get("clusters") or [], key=lambda c: c["id"])
-        self.cluster = np.full(total, NO_CLUSTER, dtype=np.int32)
-        self.x = np.full(total, np.nan, dtype=np.float32)
-        self.y = np.full(total, np.nan, dtype=np.float32)
-        rows = result.get("rows") or []
-        for r in rows:
-            gid = session.gid_or_none(r["split"], int(r["row"]))
-            if gid is None:
-                continue
-            self.cluster[gid] = int(r["cluster"])
-            self.x[gid] = float(r["x"])
-            self.y[gid] = float(r["y"])
+        if "cluster" in result:
+            self.cluster = np.asarray(result["cluster"], dtype=np.int32)
+            self.x = np.asarray(result["x"], dtype=np.float32)
+            self.y = np.asarray(result["y"], dtype=np.float32)
+        else:
+            self.cluster = np.full(total, NO_CLUSTER, dtype=np.int32)
+            self.x = np.full(total, np.nan, dtype=np.float32)
+            self.y = np.full(total, np.nan, dtype=np.float32)
+            for r in result.get("rows") or []:
+                gid = session.gid_or_none(r["split"], int(r["row"]))
+                if gid is None:
+                    continue
+                self.cluster[gid] = int(r["cluster"])
+                self.x[gid] = np.nan if r.get("x") is None else float(r["x"])
+                self.y[gid] = np.nan if r.get("y") is None else float(r["y"])
         self.by_id = {c["id"]: c for c in self.clusters}
 
     def members(self, cluster_id: int) -> np.ndarray:
@@ -102,21 +113,17 @@ class ClusterIndex:
 
 
 class TokenIndex:
-    """Per-row token facts: total tokens, trained tokens, truncated or not."""
+    """Per-row token facts (gid-ordered arrays; -1 where a row has no facts): total tokens,
+    trained tokens the model sees, truncated or not; plus the mask linter's findings."""
 
     def __init__(self, session, result: dict):
-        total = session.total
-        self.total = np.full(total, -1, dtype=np.int32)
-        self.trained = np.full(total, -1, dtype=np.int32)
-        self.truncated = np.zeros(total, dtype=bool)
-        for r in result.get("rows") or []:
-            gid = session.gid_or_none(r["split"], int(r["row"]))
-            if gid is None:
-                continue
-            self.total[gid] = int(r.get("tokens", -1))
-            self.trained[gid] = int(r.get("trained", -1))
-            self.truncated[gid] = bool(r.get("truncated", False))
-        self.summary = {k: v for k, v in result.items() if k != "rows"}
+        self.total = np.asarray(result["tokens"], dtype=np.int32)
+        self.trained = np.asarray(result["trained"], dtype=np.int32)
+        self.truncated = np.asarray(result["truncated"], dtype=bool)
+        self.failed = np.asarray(result.get("failed", np.zeros(len(self.total))), dtype=bool)
+        self.max_length = int(result.get("max_length", 0))
+        self.lint: dict = result.get("lint") or {}
+        self.settings: dict = result.get("settings") or {}
 
     def known(self) -> np.ndarray:
-        return self.total >= 0
+        return (self.total >= 0) & ~self.failed

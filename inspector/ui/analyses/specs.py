@@ -15,6 +15,8 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from inspector.core.progress import Progress
 
 Result = dict[str, Any]
@@ -62,25 +64,98 @@ def _scan(session, cancel):
 
     s = session.settings
     result = yield from scan.scan_dataset(
-        session.ds, against=list(s.against), max_length=s.max_length, cancel=cancel)
+        session.ds, against=list(s.against), max_length=s.max_length, cancel=cancel
+    )
     return result.to_json()
 
 
 def _tokens(session, cancel):
-    from inspector.core import token_stats
+    """Token facts of every split (lengths, trained tokens, truncation) and the mask linter."""
+    from inspector.core.lint import lint
+    from inspector.core.token_facts import token_facts
 
-    s = session.settings
-    result = yield from token_stats.token_facts(
-        session.ds, tokenizer=s.tokenizer, template=s.template, mask=s.mask,
-        max_length=s.max_length, cancel=cancel)
-    return result.to_json()
+    from ..adapters import token_pipeline
+
+    yield Progress("loading the tokenizer", 0, 0)
+    pipe = token_pipeline(session)
+    total = session.total
+    out = {
+        name: np.full(total, -1, dtype=np.int32) for name in ("tokens", "trained", "trained_before")
+    }
+    failed = np.zeros(total, dtype=bool)
+    findings = {}
+    for split in session.splits:
+        lo, hi = session.split_range(split)
+        facts = yield from _shifted(
+            token_facts(session.ds, split, pipe, cancel=cancel), f"tokens ({split})", lo, total
+        )
+        out["tokens"][lo:hi] = facts["tokens"]
+        out["trained"][lo:hi] = facts["trained_kept"]
+        out["trained_before"][lo:hi] = facts["trained"]
+        failed[lo:hi] = facts["failed"] > 0
+        findings[split] = lint(facts).to_json()
+    return {
+        **out,
+        "failed": failed,
+        "truncated": out["tokens"] > pipe.settings.max_length,
+        "max_length": pipe.settings.max_length,
+        "lint": findings,
+        "settings": pipe.describe(),
+    }
 
 
 def _clusters(session, cancel):
+    """Embeddings, the 2-D map and clusters, as gid-ordered arrays plus the cluster table."""
     from inspector.core.clusters import cluster_dataset
 
     result = yield from cluster_dataset(session.ds, cancel=cancel)
-    return result.to_json()
+    gids = _gids_of_keys(session, result.keys)
+    cluster = np.full(session.total, -2, dtype=np.int32)
+    x = np.full(session.total, np.nan, dtype=np.float32)
+    y = np.full(session.total, np.nan, dtype=np.float32)
+    cluster[gids] = result.labels
+    x[gids] = result.xy[:, 0]
+    y[gids] = result.xy[:, 1]
+    keys = result.keys
+    table = [
+        {
+            "id": int(c.id),
+            "size": int(c.size),
+            "share": float(c.share),
+            "keywords": list(c.keywords),
+            "examples": [
+                {"split": keys[int(i)][0], "row": int(keys[int(i)][1]), "text": str(t)[:300]}
+                for i, t in zip(c.examples, c.example_texts, strict=False)
+            ],
+        }
+        for c in result.clusters
+    ]
+    return {
+        "clusters": table,
+        "cluster": cluster,
+        "x": x,
+        "y": y,
+        "model": getattr(result, "model_name", ""),
+    }
+
+
+def _gids_of_keys(session, keys) -> np.ndarray:
+    """Global row ids of a sequence of `(split, row)` keys (fast when they cover every row)."""
+    if list(getattr(keys, "splits", [])) == session.splits and list(
+        getattr(keys, "counts", [])
+    ) == [session.ds.num_rows(s) for s in session.splits]:
+        return np.arange(session.total, dtype=np.int64)
+    return np.array([session.gid(split, row) for split, row in keys], dtype=np.int64)
+
+
+def _shifted(gen, step: str, offset: int, total: int):
+    """Re-yield a per-split progress generator's reports as progress over every row."""
+    while True:
+        try:
+            p = next(gen)
+        except StopIteration as stop:
+            return stop.value
+        yield Progress(step, offset + p.done, total)
 
 
 def _scan_key(session) -> dict:
@@ -90,19 +165,42 @@ def _scan_key(session) -> dict:
 
 def _token_key(session) -> dict:
     s = session.settings
-    return {"tokenizer": s.tokenizer, "template": s.template, "mask": s.mask,
-            "max_length": s.max_length}
+    return {
+        "tokenizer": s.tokenizer,
+        "template": s.template,
+        "mask": s.mask,
+        "max_length": s.max_length,
+    }
 
 
 SPECS: tuple[AnalysisSpec, ...] = (
-    AnalysisSpec("summary", "summary", "inspector.core.info:summarize", "foundation",
-                 _summary, lambda s: {}),
-    AnalysisSpec("scan", "flags & duplicates", "inspector.core.scan:scan_dataset",
-                 "issue 4, branch scan", _scan, _scan_key),
-    AnalysisSpec("tokens", "tokens", "inspector.core.token_stats:token_facts",
-                 "issue 3, branch tokens", _tokens, _token_key),
-    AnalysisSpec("clusters", "clusters", "inspector.core.clusters:cluster_dataset",
-                 "issue 5, branch clusters", _clusters, lambda s: {}),
+    AnalysisSpec(
+        "summary", "summary", "inspector.core.info:summarize", "foundation", _summary, lambda s: {}
+    ),
+    AnalysisSpec(
+        "scan",
+        "flags & duplicates",
+        "inspector.core.scan:scan_dataset",
+        "issue 4, branch scan",
+        _scan,
+        _scan_key,
+    ),
+    AnalysisSpec(
+        "tokens",
+        "tokens",
+        "inspector.core.token_facts:token_facts",
+        "issue 3, branch tokens",
+        _tokens,
+        _token_key,
+    ),
+    AnalysisSpec(
+        "clusters",
+        "clusters",
+        "inspector.core.clusters:cluster_dataset",
+        "issue 5, branch clusters",
+        _clusters,
+        lambda s: {},
+    ),
 )
 
 SPEC_BY_NAME = {spec.name: spec for spec in SPECS}

@@ -74,8 +74,9 @@ class AnalysisState:
 
 
 def cache_key(spec: AnalysisSpec, session) -> str:
-    return make_key(fingerprint=session.ds.fingerprint, settings=spec.key(session),
-                    version=spec.version)
+    return make_key(
+        fingerprint=session.ds.fingerprint, settings=spec.key(session), version=spec.version
+    )
 
 
 def load_result(cache: Cache, spec: AnalysisSpec, key: str) -> dict | None:

@@ -68,10 +68,12 @@ class TriageScreen(ViewScreen):
         Binding("d", "decide('drop')", "Drop", id="triage.drop"),
         Binding("a", "decide('keep')", "Keep", id="triage.keep"),
         Binding("c", "decide('clear')", "Clear", show=False, id="triage.clear"),
-        Binding("D", "decide_with_reason('drop')", "Drop+reason", show=False,
-                id="triage.drop_reason"),
-        Binding("A", "decide_with_reason('keep')", "Keep+reason", show=False,
-                id="triage.keep_reason"),
+        Binding(
+            "D", "decide_with_reason('drop')", "Drop+reason", show=False, id="triage.drop_reason"
+        ),
+        Binding(
+            "A", "decide_with_reason('keep')", "Keep+reason", show=False, id="triage.keep_reason"
+        ),
         Binding("s", "select('add')", "Select", show=False, id="triage.select"),
         Binding("u", "select('remove')", "Unselect", show=False, id="triage.unselect"),
         Binding("t", "select('toggle')", "Toggle select", show=False, id="triage.toggle"),
@@ -119,15 +121,20 @@ class TriageScreen(ViewScreen):
             if reason is not None:
                 self.apply(target, decision, reason or None)
 
-        self.app.push_screen(AskText(f"Reason to {decision} {target.label}", target.reason or "",
-                                     suggestions=codes, hint="enter: save   escape: cancel"),
-                             done)
+        self.app.push_screen(
+            AskText(
+                f"Reason to {decision} {target.label}",
+                target.reason or "",
+                suggestions=codes,
+                hint="enter: save   escape: cancel",
+            ),
+            done,
+        )
 
     def apply(self, target: Target, decision: str | None, reason: str | None) -> None:
         """Write the decision now and tell every view."""
         verb = decision or "clear"
-        n = triage.decide(self.app, target.gids, decision, reason,
-                          label=f"{verb} {target.label}")
+        n = triage.decide(self.app, target.gids, decision, reason, label=f"{verb} {target.label}")
         self.app.announce_decisions(f"{verb} {target.label}" + (f" ({n:,} rows)" if n > 1 else ""))
 
     def action_select(self, how: str) -> None:
@@ -153,13 +160,16 @@ class TriageScreen(ViewScreen):
         filt, order = self.bulk_context()
         actions = bulk_actions(self.app, filt, order)
         if not actions:
-            self.notify("no bulk action applies yet (they need the scan or cluster results)",
-                        severity="warning")
+            self.notify(
+                "no bulk action applies yet (they need the scan or cluster results)",
+                severity="warning",
+            )
             return
 
         def chosen(action) -> None:
             if action is not None:
                 self.app.run_bulk(action)
 
-        self.app.push_screen(Choose("Bulk action (one undoable step)",
-                                    [(a.title, a) for a in actions]), chosen)
+        self.app.push_screen(
+            Choose("Bulk action (one undoable step)", [(a.title, a) for a in actions]), chosen
+        )

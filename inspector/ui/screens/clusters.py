@@ -57,8 +57,9 @@ class ClustersScreen(TriageScreen):
         for c in index.clusters:
             words = ", ".join(c.get("keywords", [])[:5])
             share = c.get("share", c["size"] / max(1, self.app.session.total))
-            options.add_option(Option(f"{c['id']:>3} {c['size']:>7,} {share:6.1%}  {words}",
-                                      id=str(c["id"])))
+            options.add_option(
+                Option(f"{c['id']:>3} {c['size']:>7,} {share:6.1%}  {words}", id=str(c["id"]))
+            )
         options.highlighted = 0 if index.clusters else None
         options.focus()
         self.replot()
@@ -80,8 +81,11 @@ class ClustersScreen(TriageScreen):
         if c is not None:
             example = (c.get("examples") or [""])[0]
             example = example if isinstance(example, str) else str(example)
-            self.status(f"cluster {cid}: {c['size']:,} rows · " + ", ".join(c.get("keywords", []))
-                        + (f" · e.g. {example[:80]}" if example else ""))
+            self.status(
+                f"cluster {cid}: {c['size']:,} rows · "
+                + ", ".join(c.get("keywords", []))
+                + (f" · e.g. {example[:80]}" if example else "")
+            )
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self.replot()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from rich.table import Table
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -35,7 +34,9 @@ class ContaminationScreen(TriageScreen):
     ContaminationScreen #contam-body { height: 1fr; }
     ContaminationScreen #contam-hits { height: 40%; }
     ContaminationScreen #contam-detail-scroll { height: 1fr; border-top: solid $panel; }
-    ContaminationScreen > .contamination--evidence { background: $warning; color: $background; text-style: bold underline; }
+    ContaminationScreen > .contamination--evidence {
+        background: $warning; color: $background; text-style: bold underline;
+    }
     """
 
     def compose_view(self) -> ComposeResult:
@@ -66,15 +67,24 @@ class ContaminationScreen(TriageScreen):
         hits.clear_options()
         s = self.app.session
         for i, hit in enumerate(scan.hits[:MAX_HITS_LISTED]):
-            hits.add_option(Option(f"{s.label(hit['gid']):>8}  {hit.get('against', '')} "
-                                   f"item {hit.get('item', '')}: "
-                                   f"“{one_line(str(hit.get('ngram', '')), 100)}”", id=str(i)))
+            hits.add_option(
+                Option(
+                    f"{s.label(hit['gid']):>8}  {hit.get('against', '')} "
+                    f"item {hit.get('item', '')}: "
+                    f"“{one_line(str(hit.get('ngram', '')), 100)}”",
+                    id=str(i),
+                )
+            )
         if not scan.hits:
             against = ", ".join(str(p) for p in s.settings.against)
-            hits.add_option(Option(
-                f"no contamination found against {against}" if against else
-                "no benchmark given: reopen with --against FILE to check for contamination",
-                disabled=True))
+            hits.add_option(
+                Option(
+                    f"no contamination found against {against}"
+                    if against
+                    else "no benchmark given: reopen with --against FILE to check for it",
+                    disabled=True,
+                )
+            )
         hits.focus()
         hits.highlighted = 0 if scan.hits else None
         self.show_hit()

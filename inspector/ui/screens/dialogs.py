@@ -24,8 +24,9 @@ class AskText(ModalScreen[str | None]):
     AskText Label { width: 100%; color: $text-muted; }
     """
 
-    def __init__(self, title: str, value: str = "", suggestions: list[str] | None = None,
-                 hint: str = ""):
+    def __init__(
+        self, title: str, value: str = "", suggestions: list[str] | None = None, hint: str = ""
+    ):
         super().__init__()
         self.title_text = title
         self.value = value
@@ -35,8 +36,11 @@ class AskText(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.title_text)
-            suggester = SuggestFromList(self.suggestions, case_sensitive=False) \
-                if self.suggestions else None
+            suggester = (
+                SuggestFromList(self.suggestions, case_sensitive=False)
+                if self.suggestions
+                else None
+            )
             yield Input(self.value, suggester=suggester, select_on_focus=False)
             if self.hint:
                 yield Label(self.hint)
@@ -77,9 +81,13 @@ class Choose(ModalScreen[Any]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.title_text)
-            yield OptionList(*[Option(label, id=str(i), disabled=value is None)
-                               for i, (label, value) in enumerate(self.choices)],
-                             markup=False)
+            yield OptionList(
+                *[
+                    Option(label, id=str(i), disabled=value is None)
+                    for i, (label, value) in enumerate(self.choices)
+                ],
+                markup=False,
+            )
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

@@ -66,18 +66,29 @@ class DuplicatesScreen(TriageScreen):
         s = self.app.session
         for kind, kind_groups in scan.groups.items():
             extra = sum(len(g) - 1 for g in kind_groups)
-            groups.add_option(Option(f"── {kind}: {len(kind_groups):,} groups, {extra:,} rows "
-                                     "beyond the representatives", disabled=True))
+            groups.add_option(
+                Option(
+                    f"── {kind}: {len(kind_groups):,} groups, {extra:,} rows "
+                    "beyond the representatives",
+                    disabled=True,
+                )
+            )
             firsts = self.previews.get([int(g[0]) for g in kind_groups[:2000]])
             for i, g in enumerate(kind_groups[:2000]):
                 text = firsts.get(int(g[0]), "")
-                groups.add_option(Option(f"{kind}#{i:<4} {len(g):>3} rows  "
-                                         f"{s.label(int(g[0]))}: {text[:120]}", id=f"{kind}#{i}"))
+                groups.add_option(
+                    Option(
+                        f"{kind}#{i:<4} {len(g):>3} rows  {s.label(int(g[0]))}: {text[:120]}",
+                        id=f"{kind}#{i}",
+                    )
+                )
         if not scan.groups:
             groups.add_option(Option("no duplicates found", disabled=True))
         groups.focus()
-        first = next((i for i in range(groups.option_count)
-                      if not groups.get_option_at_index(i).disabled), None)
+        first = next(
+            (i for i in range(groups.option_count) if not groups.get_option_at_index(i).disabled),
+            None,
+        )
         groups.highlighted = first
         self.show_members()
 
@@ -108,14 +119,21 @@ class DuplicatesScreen(TriageScreen):
             role = "representative" if j == 0 else "duplicate"
             table.add_column(f"{s.label(g)} {role} {decision}".strip(), ratio=1)
         table.add_row(*[self._text(g) for g in shown])
-        more = Text(f"\n… and {len(members) - len(shown)} more: " +
-                    ", ".join(s.label(g) for g in members[len(shown):][:50])) \
-            if len(members) > len(shown) else Text("")
+        more = (
+            Text(
+                f"\n… and {len(members) - len(shown)} more: "
+                + ", ".join(s.label(g) for g in members[len(shown) :][:50])
+            )
+            if len(members) > len(shown)
+            else Text("")
+        )
         from rich.console import Group
 
         out.update(Group(table, more))
-        self.status(f"{kind} group #{i}: {len(members)} rows · d drops all but the "
-                    "representative · enter lists them")
+        self.status(
+            f"{kind} group #{i}: {len(members)} rows · d drops all but the "
+            "representative · enter lists them"
+        )
 
     def _text(self, gid: int) -> Text:
         split, row = self.app.session.locate(gid)
@@ -150,8 +168,11 @@ class DuplicatesScreen(TriageScreen):
         if cur is None or scan is None:
             return None
         kind, i = cur
-        return Target(scan.groups[kind][i][1:].tolist(),
-                      f"{kind} group #{i} but its representative", f"dup:{kind}")
+        return Target(
+            scan.groups[kind][i][1:].tolist(),
+            f"{kind} group #{i} but its representative",
+            f"dup:{kind}",
+        )
 
     def listed(self) -> list[int]:
         t = self.target()

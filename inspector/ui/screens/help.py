@@ -26,14 +26,22 @@ def key_rows(screen: Screen) -> list[tuple[str, str, str, str]]:
         binding: Binding = active.binding
         ident = (id(active.node), binding.id or binding.action, binding.description)
         entry = grouped.setdefault(ident, [active.node, binding, []])
-        entry[2].append(binding.key_display or app.get_key_display(
-            Binding(key, binding.action)))
+        entry[2].append(binding.key_display or app.get_key_display(Binding(key, binding.action)))
     rows = []
     for node, binding, keys in grouped.values():
-        where = "everywhere" if node is app else (
-            "this view" if node is screen else type(node).__name__)
-        rows.append((where, " ".join(dict.fromkeys(keys)), binding.description or binding.action,
-                     binding.id or ""))
+        where = (
+            "everywhere"
+            if node is app
+            else ("this view" if node is screen else type(node).__name__)
+        )
+        rows.append(
+            (
+                where,
+                " ".join(dict.fromkeys(keys)),
+                binding.description or binding.action,
+                binding.id or "",
+            )
+        )
     order = {"this view": 0, "everywhere": 2}
     rows.sort(key=lambda r: (order.get(r[0], 1), r[0]))
     return rows
@@ -70,8 +78,10 @@ class HelpScreen(ModalScreen[None]):
                 section = where
                 table.add_row(Text(where, style="bold underline"), "", "")
             table.add_row(keys, desc, ident)
-        title = Text(f"Keys of the {getattr(self.of, 'VIEW', '') or 'current'} view   "
-                     "(escape closes)", style="bold")
+        title = Text(
+            f"Keys of the {getattr(self.of, 'VIEW', '') or 'current'} view   (escape closes)",
+            style="bold",
+        )
         with VerticalScroll():
             yield Static(title)
             yield Static(table)

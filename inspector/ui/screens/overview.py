@@ -25,8 +25,14 @@ class OverviewScreen(ViewScreen):
         Binding("k,up", "scroll(-1)", "Scroll up", show=False, id="overview.up"),
     ]
     #: section id -> the analysis it needs
-    SECTIONS = {"dataset": None, "decisions": None, "summary": "summary", "tokens": "tokens",
-                "flags": "scan", "clusters": "clusters"}
+    SECTIONS = {
+        "dataset": None,
+        "decisions": None,
+        "summary": "summary",
+        "tokens": "tokens",
+        "flags": "scan",
+        "clusters": "clusters",
+    }
 
     def compose_view(self) -> ComposeResult:
         with VerticalScroll(id="overview-body"):
@@ -68,22 +74,28 @@ class OverviewScreen(ViewScreen):
         if mapped:
             t.add_row("columns", ", ".join(f"{k} ← {v}" for k, v in mapped.items()))
         t.add_row("files", ", ".join(f.name for f in ds.files))
-        t.add_row("rows", f"{s.total:,}  (" + ", ".join(
-            f"{sp} {ds.num_rows(sp):,}" for sp in s.splits) + ")")
+        t.add_row(
+            "rows",
+            f"{s.total:,}  (" + ", ".join(f"{sp} {ds.num_rows(sp):,}" for sp in s.splits) + ")",
+        )
         return t
 
     def render_decisions(self):
         s = self.app.session
         counts = s.decisions.counts()
         undecided = s.total - counts["keep"] - counts["drop"]
-        head = Text(f"kept {counts['keep']:,} · dropped {counts['drop']:,} · "
-                    f"undecided {undecided:,}")
-        reasons = Counter(s.decisions.reasons[g] for g in s.decisions.reasons
-                          if s.decisions.codes[g] == 2)
+        head = Text(
+            f"kept {counts['keep']:,} · dropped {counts['drop']:,} · undecided {undecided:,}"
+        )
+        reasons = Counter(
+            s.decisions.reasons[g] for g in s.decisions.reasons if s.decisions.codes[g] == 2
+        )
         if not reasons:
             return head
-        return Group(head, counts_table(list(reasons.items()), counts["drop"],
-                                        headers=("drop reason", "rows")))
+        return Group(
+            head,
+            counts_table(list(reasons.items()), counts["drop"], headers=("drop reason", "rows")),
+        )
 
     def render_summary(self):
         summary = self.app.analyses["summary"].result
@@ -92,10 +104,21 @@ class OverviewScreen(ViewScreen):
         for col in ("role", "turns", "mean", "p50", "p90", "p99", "max"):
             t.add_column(col, justify="left" if col == "role" else "right", no_wrap=True)
         for role, r in summary.get("roles", {}).items():
-            t.add_row(role, f"{r['turns']:,}", f"{r['mean']:,.0f}", f"{r['p50']:,}",
-                      f"{r['p90']:,}", f"{r['p99']:,}", f"{r['max']:,}")
-        note = Text(f"{len(problems):,} rows could not be normalized" if problems
-                    else "every row normalized", style="bold" if problems else "")
+            t.add_row(
+                role,
+                f"{r['turns']:,}",
+                f"{r['mean']:,.0f}",
+                f"{r['p50']:,}",
+                f"{r['p90']:,}",
+                f"{r['p99']:,}",
+                f"{r['max']:,}",
+            )
+        note = Text(
+            f"{len(problems):,} rows could not be normalized"
+            if problems
+            else "every row normalized",
+            style="bold" if problems else "",
+        )
         for p in problems[:5]:
             note.append(f"\n  {p['split']} row {p['row']}: {p['reason']}")
         return Group(Text("characters per turn", style="italic"), t, note)
@@ -106,20 +129,25 @@ class OverviewScreen(ViewScreen):
         totals = tokens.total[known]
         trained = tokens.trained[known]
         share = trained.sum() / max(1, totals.sum())
-        head = Text(f"{known.sum():,} rows tokenized · trained-token share {share:.1%} · "
-                    f"{int(tokens.truncated.sum()):,} truncated")
+        head = Text(
+            f"{known.sum():,} rows tokenized · trained-token share {share:.1%} · "
+            f"{int(tokens.truncated.sum()):,} truncated"
+        )
         return Group(head, histogram(totals, bins=8, width=28, unit=" tok"))
 
     def render_scan(self):
         scan = self.app.index("scan")
         total = self.app.session.total
-        flags = counts_table([(code, len(g)) for code, g in scan.flags.items()], total,
-                             headers=("flag", "rows"))
+        flags = counts_table(
+            [(code, len(g)) for code, g in scan.flags.items()], total, headers=("flag", "rows")
+        )
         dups = Text()
         for kind, groups in scan.groups.items():
             extra = sum(len(g) - 1 for g in groups)
-            dups.append(f"{kind} duplicates: {len(groups):,} groups, {extra:,} rows beyond "
-                        "the representatives\n")
+            dups.append(
+                f"{kind} duplicates: {len(groups):,} groups, {extra:,} rows beyond "
+                "the representatives\n"
+            )
         if not scan.groups:
             dups.append("no duplicates\n")
         dups.append(f"contamination: {len(scan.hits):,} hits in {scan.contaminated.size:,} rows")
@@ -129,7 +157,11 @@ class OverviewScreen(ViewScreen):
 
     def render_clusters(self):
         clusters = self.app.index("clusters")
-        rows = [(f"{c['id']}: " + ", ".join(c.get("keywords", [])[:4]), int(c["size"]))
-                for c in clusters.clusters]
-        return Group(Text(f"{len(rows)} clusters (3 shows the map)"),
-                     counts_table(rows[:12], self.app.session.total, headers=("cluster", "rows")))
+        rows = [
+            (f"{c['id']}: " + ", ".join(c.get("keywords", [])[:4]), int(c["size"]))
+            for c in clusters.clusters
+        ]
+        return Group(
+            Text(f"{len(rows)} clusters (3 shows the map)"),
+            counts_table(rows[:12], self.app.session.total, headers=("cluster", "rows")),
+        )

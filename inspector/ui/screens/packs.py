@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..adapters import Unavailable, pack_rows
+from ..adapters import Unavailable, pack_rows, packing_table
 from ..messages import OpenRow
 from ..widgets.panels import AnalysisPanel
 from .base import ViewScreen
@@ -50,16 +50,16 @@ class PacksScreen(ViewScreen):
     PacksScreen #packs-body { height: 1fr; }
     PacksScreen #packs-head { height: auto; padding: 0 1; }
     PacksScreen #packs-list { height: 1fr; }
-    PacksScreen #packs-detail { height: auto; max-height: 8; border-top: solid $panel; padding: 0 1; }
+    PacksScreen #packs-detail { height: auto; max-height: 6; border-top: solid $panel;
+                                padding: 0 1; }
     """
 
     def __init__(self) -> None:
         super().__init__()
         self.strategy = STRATEGIES[0]
         self.split_index = 0
-        self.packs: list[list[int]] = []
-        self.lengths = np.zeros(0, dtype=np.int64)
-        self.gids = np.zeros(0, dtype=np.int64)
+        self.packing = None
+        self.split_offset = 0
 
     def compose_view(self) -> ComposeResult:
         yield AnalysisPanel("tokens")
@@ -88,74 +88,85 @@ class PacksScreen(ViewScreen):
         s = self.app.session
         split = s.splits[self.split_index]
         lo, hi = s.split_range(split)
-        known = np.flatnonzero(tokens.total[lo:hi] >= 0) + lo
-        self.gids = known
-        # A pack holds what the model sees: truncated rows count max_length tokens.
-        self.lengths = np.minimum(tokens.total[known], s.settings.max_length).astype(np.int64)
+        self.split_offset = lo
+        # What a trainer packs: each row cut at max_length; rows without tokens take no room.
+        lengths = np.clip(tokens.total[lo:hi], 0, tokens.max_length).astype(np.int64)
+        lengths[tokens.failed[lo:hi]] = 0
         self.query_one("#packs-head", Static).update(f"packing {split} with {self.strategy}…")
-        self.compute(split, self.strategy, self.lengths, s.settings.max_length)
+        self.compute(split, self.strategy, lengths, tokens.max_length)
 
     @work(thread=True, exclusive=True, group="packs", exit_on_error=False)
     def compute(self, split: str, strategy: str, lengths: np.ndarray, max_length: int) -> None:
+        head = self.query_one("#packs-head", Static)
         try:
-            packs = pack_rows(self.app.session, lengths.tolist(), max_length, strategy=strategy)
+            packing = pack_rows(lengths, max_length, strategy)
+            table = packing_table(lengths, max_length)
         except Unavailable as err:
-            self.app.call_from_thread(self.query_one("#packs-head", Static).update, str(err))
+            self.app.call_from_thread(head.update, str(err))
             return
-        except Exception as err:
-            self.app.call_from_thread(self.query_one("#packs-head", Static).update,
-                                      f"packing failed: {type(err).__name__}: {err}")
+        except Exception as err:  # shown in this view only
+            self.app.call_from_thread(head.update, f"packing failed: {type(err).__name__}: {err}")
             return
-        self.app.call_from_thread(self.show_packs, split, strategy, packs, max_length)
+        self.app.call_from_thread(self.show_packs, split, packing, table)
 
-    def show_packs(self, split: str, strategy: str, packs, max_length: int) -> None:
-        self.packs = [list(p) for p in packs]
-        tokens = int(self.lengths.sum())
-        eff = tokens / max(1, len(self.packs) * max_length)
+    def show_packs(self, split: str, packing, table) -> None:
+        self.packing = packing
         head = Text()
-        head.append(f"{split} · {strategy} · max length {max_length:,} · ", style="bold")
-        head.append(f"{len(self.lengths):,} rows in {len(self.packs):,} packs · "
-                    f"efficiency {eff:.1%} · padding {1 - eff:.1%}")
+        head.append(
+            f"{split} · {packing.strategy} · pack length {packing.capacity:,} · ", style="bold"
+        )
+        head.append(
+            f"{len(packing):,} packs · efficiency {packing.efficiency:.1%} · "
+            f"{packing.tokens_lost:,} tokens lost to truncation\n"
+        )
+        for row in table:
+            head.append(
+                f"  {row.strategy:<8} {row.sequences:>8,} sequences  "
+                f"efficiency {row.efficiency:6.1%}  padding {row.padding_fraction:6.1%}\n",
+                style="bold" if row.strategy == packing.strategy else "",
+            )
         self.query_one("#packs-head", Static).update(head)
         options = self.query_one("#packs-list", OptionList)
         options.clear_options()
-        for i, pack in enumerate(self.packs[:MAX_PACKS_LISTED]):
-            lens = [int(self.lengths[j]) for j in pack]
-            label = Text(f"{i:>6} ")
-            label.append_text(pack_bar(lens, max_length))
-            label.append(f" {len(pack):>3} seq {sum(lens) / max_length:5.1%}")
-            options.add_option(Option(label, id=str(i)))
-        options.highlighted = 0 if self.packs else None
+        for p in range(min(len(packing), MAX_PACKS_LISTED)):
+            sizes = [n for _, _, n in packing.pack(p)]
+            label = Text(f"{p:>6} ")
+            label.append_text(pack_bar(sizes, packing.capacity))
+            label.append(f" {len(sizes):>3} seq {sum(sizes) / packing.capacity:6.1%}")
+            options.add_option(Option(label, id=str(p)))
+        options.highlighted = 0 if len(packing) else None
         options.focus()
         self.show_detail()
 
     def show_detail(self) -> None:
         options = self.query_one("#packs-list", OptionList)
         detail = self.query_one("#packs-detail", Static)
-        if options.highlighted is None or not self.packs:
+        if options.highlighted is None or self.packing is None or not len(self.packing):
             detail.update("")
             return
-        pack = self.packs[options.highlighted]
+        p = options.highlighted
         s = self.app.session
         text = Text()
-        start = 0
-        for j in pack:
-            n = int(self.lengths[j])
-            text.append(f"{s.label(int(self.gids[j]))}: tokens {start:,}–{start + n - 1:,} "
-                        f"({n:,})  ")
-            start += n
-        text.append(f"padding {s.settings.max_length - start:,}", style="dim")
+        at = 0
+        for row, start, size in self.packing.pack(p):
+            part = f" (its tokens {start:,}–{start + size - 1:,})" if start else ""
+            text.append(
+                f"{s.label(self.split_offset + row)}: positions {at:,}–{at + size - 1:,}{part}   "
+            )
+            at += size
+        text.append(f"padding {self.packing.capacity - at:,}", style="dim")
         detail.update(text)
-        self.status(f"pack {options.highlighted}: {len(pack)} sequences · t strategy · "
-                    "x split · enter opens its first row")
+        self.status(
+            f"pack {p}: {len(self.packing.pack(p))} sequences · t strategy · "
+            "x split · enter opens its rows"
+        )
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self.show_detail()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        pack = self.packs[int(event.option.id)]
-        if pack:
-            walk = [int(self.gids[j]) for j in pack]
+        walk = [self.split_offset + row for row, _, _ in self.packing.pack(int(event.option.id))]
+        if walk:
             self.post_message(OpenRow(walk[0], walk))
 
     def action_strategy(self) -> None:

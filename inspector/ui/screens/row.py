@@ -93,8 +93,9 @@ class RowScreen(TriageScreen):
         decision = s.decisions.of(self.gid)
         if decision:
             reason = s.decisions.reasons.get(self.gid)
-            head.append(f"  {decision.upper()}" + (f" ({reason})" if reason else ""),
-                        style="bold reverse")
+            head.append(
+                f"  {decision.upper()}" + (f" ({reason})" if reason else ""), style="bold reverse"
+            )
         scan = self.app.index("scan")
         if scan is not None and scan.flags_of.get(self.gid):
             head.append("  flags: " + ", ".join(scan.flags_of[self.gid]))
@@ -102,8 +103,10 @@ class RowScreen(TriageScreen):
         if clusters is not None and clusters.cluster[self.gid] >= -1:
             head.append(f"  cluster {clusters.cluster[self.gid]}")
         self.query_one("#row-head", Static).update(head)
-        self.status(f"row {s.label(self.gid)} · n/p next/previous · ] next tab · "
-                    "d drop · a keep · escape back")
+        self.status(
+            f"row {s.label(self.gid)} · n/p next/previous · ] next tab · "
+            "d drop · a keep · escape back"
+        )
 
     @work(thread=True, exclusive=True, group="row-tokens", exit_on_error=False)
     def tokenize(self, conv) -> None:
@@ -114,8 +117,9 @@ class RowScreen(TriageScreen):
             self.app.call_from_thread(view.update, Text(str(err), style="italic"))
             return
         except Exception as err:  # shown in this tab only; the rest of the row view works
-            self.app.call_from_thread(view.update, Text(f"cannot tokenize this row: "
-                                                        f"{type(err).__name__}: {err}"))
+            self.app.call_from_thread(
+                view.update, Text(f"cannot tokenize this row: {type(err).__name__}: {err}")
+            )
             return
         self.app.call_from_thread(view.show, row)
 
@@ -129,8 +133,9 @@ class RowScreen(TriageScreen):
 
     def show_evidence(self, flags: list[dict]) -> None:
         self.evidence = [str(f["evidence"]) for f in flags if f.get("evidence")]
-        self.query_one("#row-text", ConversationView).show(self.conversation, self.problem,
-                                                           self.evidence)
+        self.query_one("#row-text", ConversationView).show(
+            self.conversation, self.problem, self.evidence
+        )
         text = Text()
         for f in flags:
             text.append(f"{f['code']}", style="bold")
@@ -153,8 +158,10 @@ class RowScreen(TriageScreen):
         text = Text("\n".join(codes) if codes else "no flag on this row")
         if self.gid in scan.contaminated_set:
             for hit in (h for h in scan.hits if h["gid"] == self.gid):
-                text.append(f"\ncontaminated: matches {hit.get('against')} item "
-                            f"{hit.get('item')}: “{hit.get('ngram', '')}”")
+                text.append(
+                    f"\ncontaminated: matches {hit.get('against')} item "
+                    f"{hit.get('item')}: “{hit.get('ngram', '')}”"
+                )
         flags.update(text)
 
     def show_related(self) -> None:
@@ -174,8 +181,12 @@ class RowScreen(TriageScreen):
             entries.append(("nearest on the cluster map", clusters.neighbours(self.gid).tolist()))
         if not entries:
             why = [self.app.analyses[n].describe() for n in ("scan", "clusters")]
-            related.add_option(Option("duplicates and neighbours appear when these finish: "
-                                      + "; ".join(why), disabled=True))
+            related.add_option(
+                Option(
+                    "duplicates and neighbours appear when these finish: " + "; ".join(why),
+                    disabled=True,
+                )
+            )
             return
         from ..previews import Previews
 
@@ -184,8 +195,7 @@ class RowScreen(TriageScreen):
             related.add_option(Option(f"── {title} ({len(members)})", disabled=True))
             texts = previews.get(members)
             for m in members:
-                related.add_option(Option(f"{s.label(m):>8}  {texts.get(m, '')[:200]}",
-                                          id=str(m)))
+                related.add_option(Option(f"{s.label(m):>8}  {texts.get(m, '')[:200]}", id=str(m)))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option.id is not None:

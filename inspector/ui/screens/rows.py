@@ -24,10 +24,20 @@ class RowsScreen(TriageScreen):
         Binding("slash", "search", "Search", id="rows.search"),
         Binding("f", "filter", "Filter", id="rows.filter"),
         Binding("F", "clear_filter", "Clear filter", show=False, id="rows.clear_filter"),
-        Binding("left_square_bracket", "sort(False)", "Sort ascending", show=False,
-                id="rows.sort_ascending"),
-        Binding("right_square_bracket", "sort(True)", "Sort descending", show=False,
-                id="rows.sort_descending"),
+        Binding(
+            "left_square_bracket",
+            "sort(False)",
+            "Sort ascending",
+            show=False,
+            id="rows.sort_ascending",
+        ),
+        Binding(
+            "right_square_bracket",
+            "sort(True)",
+            "Sort descending",
+            show=False,
+            id="rows.sort_descending",
+        ),
     ]
 
     def __init__(self) -> None:
@@ -67,8 +77,9 @@ class RowsScreen(TriageScreen):
 
     def _save(self) -> None:
         if self.rowset is not None:
-            self.app.session.save_state(STATE_KEY, {"filter": self.rowset.filter.to_json(),
-                                                    "cursor": self.table.cursor_gid})
+            self.app.session.save_state(
+                STATE_KEY, {"filter": self.rowset.filter.to_json(), "cursor": self.table.cursor_gid}
+            )
 
     def _update_status(self) -> None:
         if self.rowset is None:
@@ -97,8 +108,11 @@ class RowsScreen(TriageScreen):
         self.post_message(OpenRow(event.gid, self.rowset.order if self.rowset else None))
 
     def analysis_changed(self, name: str) -> None:
-        if self.rowset is not None and name in self.rowset.waiting \
-                and self.app.analyses[name].ready:
+        if (
+            self.rowset is not None
+            and name in self.rowset.waiting
+            and self.app.analyses[name].ready
+        ):
             self.set_filter(self.rowset.filter)
         else:
             self.table.refresh()
@@ -142,8 +156,14 @@ class RowsScreen(TriageScreen):
             if text is not None:
                 self.set_filter(self._patched(text=text))
 
-        self.app.push_screen(AskText("Search every field (any case; empty clears)", current,
-                                     hint="enter: search   escape: cancel"), done)
+        self.app.push_screen(
+            AskText(
+                "Search every field (any case; empty clears)",
+                current,
+                hint="enter: search   escape: cancel",
+            ),
+            done,
+        )
 
     def action_clear_filter(self) -> None:
         f = self.rowset.filter if self.rowset else Filter()
@@ -181,24 +201,32 @@ class RowsScreen(TriageScreen):
         if len(s.splits) > 1:
             out += [(f"split {sp} ({s.ds.num_rows(sp):,})", {"split": sp}) for sp in s.splits]
         counts = s.decisions.counts()
-        out += [(f"decision: dropped ({counts['drop']:,})", {"decision": "drop"}),
-                (f"decision: kept ({counts['keep']:,})", {"decision": "keep"}),
-                ("decision: undecided", {"decision": "none"})]
+        out += [
+            (f"decision: dropped ({counts['drop']:,})", {"decision": "drop"}),
+            (f"decision: kept ({counts['keep']:,})", {"decision": "keep"}),
+            ("decision: undecided", {"decision": "none"}),
+        ]
         scan = self.app.index("scan")
         if scan is None:
-            out.append(("flags, duplicates, contamination: " +
-                        self.app.analyses["scan"].describe(), None))
+            out.append(
+                ("flags, duplicates, contamination: " + self.app.analyses["scan"].describe(), None)
+            )
         else:
             out.append((f"any flag ({int((scan.nflags > 0).sum()):,})", {"flag": ANY}))
             out += [(f"flag {code} ({len(g):,})", {"flag": code}) for code, g in scan.flags.items()]
             for kind, groups in scan.groups.items():
                 rows = sum(len(g) for g in groups)
-                out.append((f"{kind} duplicates ({len(groups):,} groups, {rows:,} rows)",
-                            {"dup": kind}))
+                out.append(
+                    (f"{kind} duplicates ({len(groups):,} groups, {rows:,} rows)", {"dup": kind})
+                )
                 if gid is not None and scan.group_of[kind][gid] >= 0:
                     g = int(scan.group_of[kind][gid])
-                    out.append((f"this row's {kind} group #{g} ({len(groups[g])} rows)",
-                                {"dup": f"{kind}#{g}"}))
+                    out.append(
+                        (
+                            f"this row's {kind} group #{g} ({len(groups[g])} rows)",
+                            {"dup": f"{kind}#{g}"},
+                        )
+                    )
             if scan.contaminated.size:
                 out.append((f"contaminated ({scan.contaminated.size:,})", {"contaminated": True}))
         clusters = self.app.index("clusters")

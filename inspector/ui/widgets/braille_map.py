@@ -16,8 +16,9 @@ _BASE = 0x2800
 _BITS = np.array([[0x01, 0x02, 0x04, 0x40], [0x08, 0x10, 0x20, 0x80]], dtype=np.int32)
 
 
-def braille_grid(x: np.ndarray, y: np.ndarray, width: int, height: int,
-                 bounds: tuple[float, float, float, float]) -> np.ndarray:
+def braille_grid(
+    x: np.ndarray, y: np.ndarray, width: int, height: int, bounds: tuple[float, float, float, float]
+) -> np.ndarray:
     """`height × width` array of braille bit masks for the points (x, y) inside `bounds`."""
     grid = np.zeros((height, width), dtype=np.int32)
     ok = np.isfinite(x) & np.isfinite(y)
@@ -59,8 +60,12 @@ class BrailleMap(Widget):
         ok = np.isfinite(self.x) & np.isfinite(self.y)
         if not ok.any() or width < 2 or height < 1:
             return Text("(no points to draw)")
-        bounds = (float(self.x[ok].min()), float(self.x[ok].max()),
-                  float(self.y[ok].min()), float(self.y[ok].max()))
+        bounds = (
+            float(self.x[ok].min()),
+            float(self.x[ok].max()),
+            float(self.y[ok].min()),
+            float(self.y[ok].max()),
+        )
         rest = ~self.highlight
         base = braille_grid(self.x[rest], self.y[rest], width, height, bounds)
         top = braille_grid(self.x[self.highlight], self.y[self.highlight], width, height, bounds)

@@ -36,8 +36,12 @@ def histogram(values: np.ndarray, bins: int = 10, width: int = 30, unit: str = "
     return table
 
 
-def counts_table(rows: list[tuple[str, int]], total: int | None = None, width: int = 20,
-                 headers: tuple[str, str] = ("", "rows")) -> Table:
+def counts_table(
+    rows: list[tuple[str, int]],
+    total: int | None = None,
+    width: int = 20,
+    headers: tuple[str, str] = ("", "rows"),
+) -> Table:
     """Named counts with bars (and shares of `total` when given), largest first."""
     table = Table(box=None, pad_edge=False, padding=(0, 1), show_header=bool(headers[0]))
     table.add_column(headers[0], no_wrap=True)

@@ -29,13 +29,19 @@ def highlight(text: str, needles: list[str], style: Style) -> Text:
 class ConversationView(Static):
     """Renders a `Conversation`; `needles` are evidence strings to highlight."""
 
-    COMPONENT_CLASSES = {"conversation--role", "conversation--trained", "conversation--evidence",
-                         "conversation--meta"}
+    COMPONENT_CLASSES = {
+        "conversation--role",
+        "conversation--trained",
+        "conversation--evidence",
+        "conversation--meta",
+    }
     DEFAULT_CSS = """
     ConversationView { height: auto; padding: 0 1; }
     ConversationView > .conversation--role { color: $accent; text-style: bold; }
     ConversationView > .conversation--trained { color: $success; text-style: bold; }
-    ConversationView > .conversation--evidence { background: $warning; color: $background; text-style: bold underline; }
+    ConversationView > .conversation--evidence {
+        background: $warning; color: $background; text-style: bold underline;
+    }
     ConversationView > .conversation--meta { color: $text-muted; text-style: italic; }
     """
 
@@ -63,21 +69,27 @@ class ConversationView(Static):
             meta = ", ".join(f"{k}={str(v)[:40]}" for k, v in list(conv.extra.items())[:6])
             parts.append(Text(meta, style=self.get_component_rich_style("conversation--meta")))
         if conv.tools:
-            parts.append(Text(f"tools: {conv.tools[:300]}",
-                              style=self.get_component_rich_style("conversation--meta")))
+            parts.append(
+                Text(
+                    f"tools: {conv.tools[:300]}",
+                    style=self.get_component_rich_style("conversation--meta"),
+                )
+            )
         parts.extend(self._turns(conv.turns))
         if conv.chosen is not None:
-            grid = Table(expand=True, show_lines=False, pad_edge=False, box=None,
-                         padding=(0, 1))
+            grid = Table(expand=True, show_lines=False, pad_edge=False, box=None, padding=(0, 1))
             label = "chosen" + (" (prompts differ)" if conv.prompts_differ else "")
             grid.add_column(label, ratio=1)
             grid.add_column("rejected", ratio=1)
-            grid.add_row(Group(*self._turns(conv.chosen)),
-                         Group(*self._turns(conv.rejected or [])))
+            grid.add_row(Group(*self._turns(conv.chosen)), Group(*self._turns(conv.rejected or [])))
             parts.append(grid)
         if conv.label is not None:
-            parts.append(Text(f"label: {'desirable' if conv.label else 'undesirable'}",
-                              style=self.get_component_rich_style("conversation--meta")))
+            parts.append(
+                Text(
+                    f"label: {'desirable' if conv.label else 'undesirable'}",
+                    style=self.get_component_rich_style("conversation--meta"),
+                )
+            )
         return Group(*parts)
 
     def _turns(self, turns) -> list[RenderableType]:
@@ -96,6 +108,9 @@ class ConversationView(Static):
             out.append(head)
             out.append(highlight(turn.content, self.needles, evidence))
             for call in turn.tool_calls or []:
-                out.append(highlight(f"→ {call.get('name')}({call.get('arguments')})",
-                                     self.needles, evidence))
+                out.append(
+                    highlight(
+                        f"→ {call.get('name')}({call.get('arguments')})", self.needles, evidence
+                    )
+                )
         return out

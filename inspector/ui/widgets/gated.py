@@ -22,8 +22,14 @@ class Gated(Vertical):
     Gated > Static.gated--body { height: auto; }
     """
 
-    def __init__(self, title: str, needs: str | None, render: Callable[[], RenderableType],
-                 *, id: str | None = None):
+    def __init__(
+        self,
+        title: str,
+        needs: str | None,
+        render: Callable[[], RenderableType],
+        *,
+        id: str | None = None,
+    ):
         super().__init__(id=id)
         self.title_text = title
         self.needs = needs

@@ -32,8 +32,11 @@ class AnalysisPanel(Static):
         if state.status == FAILED:
             text.append(f"{state.spec.title} failed\n\n", style="bold")
             text.append(state.error or "unknown error")
-            text.append("\n\nThe other views keep working. Run it again from the command "
-                        "palette (ctrl+p, \"run analysis\").", style="italic")
+            text.append(
+                "\n\nThe other views keep working. Run it again from the command "
+                'palette (ctrl+p, "run analysis").',
+                style="italic",
+            )
         elif state.status == UNAVAILABLE:
             text.append(f"{state.spec.title}: ", style="bold")
             text.append(state.error or "not available")

@@ -54,14 +54,22 @@ class RowTable(ScrollView, can_focus=True, inherit_bindings=False):
         Binding("enter", "activate", "Open row", show=False, id="table.open"),
     ]
     COMPONENT_CLASSES = {
-        "row-table--header", "row-table--header-current", "row-table--cursor",
-        "row-table--selected", "row-table--keep", "row-table--drop", "row-table--muted",
-        "row-table--flag", "row-table--mark",
+        "row-table--header",
+        "row-table--header-current",
+        "row-table--cursor",
+        "row-table--selected",
+        "row-table--keep",
+        "row-table--drop",
+        "row-table--muted",
+        "row-table--flag",
+        "row-table--mark",
     }
     DEFAULT_CSS = """
     RowTable { scrollbar-gutter: stable; overflow-x: hidden; }
     RowTable > .row-table--header { background: $panel; text-style: bold; }
-    RowTable > .row-table--header-current { background: $panel; color: $accent; text-style: bold underline; }
+    RowTable > .row-table--header-current {
+        background: $panel; color: $accent; text-style: bold underline;
+    }
     RowTable > .row-table--cursor { background: $primary 40%; }
     RowTable:focus > .row-table--cursor { background: $primary; color: $text; }
     RowTable > .row-table--selected { background: $secondary 40%; }
@@ -217,12 +225,13 @@ class RowTable(ScrollView, can_focus=True, inherit_bindings=False):
         base = self.get_component_rich_style("row-table--header")
         current = self.get_component_rich_style("row-table--header-current")
         segments = [Segment(" ", base)]
-        for i, (col, w) in enumerate(zip(self.columns, self.widths(width))):
+        for i, (col, w) in enumerate(zip(self.columns, self.widths(width), strict=True)):
             title = col.title
             if self.sort_key == col.key:
                 title += " ▼" if self.descending else " ▲"
-            segments.append(Segment(_fit(title, w, col.right) + " ",
-                                    current if i == self.column else base))
+            segments.append(
+                Segment(_fit(title, w, col.right) + " ", current if i == self.column else base)
+            )
         return Strip(segments).adjust_cell_length(width, base)
 
     def _row(self, gid: int, cells: Cells, is_cursor: bool, width: int) -> Strip:
@@ -234,7 +243,7 @@ class RowTable(ScrollView, can_focus=True, inherit_bindings=False):
             base = base + part("row-table--selected")
         mark = "●" if gid in self.selected else " "
         segments = [Segment(mark, base + part("row-table--mark"))]
-        for col, w in zip(self.columns, self.widths(width)):
+        for col, w in zip(self.columns, self.widths(width), strict=True):
             text, cls = cells.get(col.key, ("", ""))
             segments.append(Segment(_fit(text, w, col.right), base + part(cls) if cls else base))
             segments.append(Segment(" ", base))

@@ -24,9 +24,15 @@ class TokenView(Static):
     """Trained, masked and special tokens in their own styles; alternate shades show the
     boundaries between tokens; `✂` marks where `max_length` cuts."""
 
-    COMPONENT_CLASSES = {"token-view--trained", "token-view--trained-alt", "token-view--masked",
-                         "token-view--masked-alt", "token-view--special", "token-view--cut",
-                         "token-view--legend"}
+    COMPONENT_CLASSES = {
+        "token-view--trained",
+        "token-view--trained-alt",
+        "token-view--masked",
+        "token-view--masked-alt",
+        "token-view--special",
+        "token-view--cut",
+        "token-view--legend",
+    }
     DEFAULT_CSS = """
     TokenView { height: auto; padding: 0 1; }
     TokenView > .token-view--trained { color: $success; background: $success 15%; }
@@ -56,9 +62,13 @@ class TokenView(Static):
         facts = Text(
             f"{row.total_tokens:,} tokens · {row.trained_tokens:,} trained after truncation · "
             f"max length {row.max_length:,} · mask {row.mask}"
-            + (f" · TRUNCATED, {row.trained_tokens_lost:,} trained tokens lost"
-               if row.truncated else ""),
-            style=style("token-view--legend"))
+            + (
+                f" · TRUNCATED, {row.trained_tokens_lost:,} trained tokens lost"
+                if row.truncated
+                else ""
+            ),
+            style=style("token-view--legend"),
+        )
         body = Text()
         labels, special = row.labels, row.special
         n = min(len(row.tokens), MAX_TOKENS)
