@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -57,9 +58,12 @@ class ClustersScreen(TriageScreen):
         for c in index.clusters:
             words = ", ".join(c.get("keywords", [])[:5])
             share = c.get("share", c["size"] / max(1, self.app.session.total))
-            options.add_option(
-                Option(f"{c['id']:>3} {c['size']:>7,} {share:6.1%}  {words}", id=str(c["id"]))
+            line = Text(
+                f"{c['id']:>3} {c['size']:>7,} {share:6.1%}  {words}",
+                no_wrap=True,
+                overflow="ellipsis",
             )
+            options.add_option(Option(line, id=str(c["id"])))
         options.highlighted = 0 if index.clusters else None
         options.focus()
         self.replot()
@@ -80,7 +84,7 @@ class ClustersScreen(TriageScreen):
         c = index.by_id.get(cid)
         if c is not None:
             example = (c.get("examples") or [""])[0]
-            example = example if isinstance(example, str) else str(example)
+            example = example.get("text", "") if isinstance(example, dict) else str(example)
             self.status(
                 f"cluster {cid}: {c['size']:,} rows · "
                 + ", ".join(c.get("keywords", []))

@@ -13,6 +13,7 @@ from inspector.core.errors import RowError
 
 from ..messages import OpenRow
 from ..previews import one_line
+from ..widgets.charts import line
 from ..widgets.conversation import highlight
 from ..widgets.panels import AnalysisPanel
 from .base import Target, TriageScreen
@@ -69,9 +70,11 @@ class ContaminationScreen(TriageScreen):
         for i, hit in enumerate(scan.hits[:MAX_HITS_LISTED]):
             hits.add_option(
                 Option(
-                    f"{s.label(hit['gid']):>8}  {hit.get('against', '')} "
-                    f"item {hit.get('item', '')}: "
-                    f"“{one_line(str(hit.get('ngram', '')), 100)}”",
+                    line(
+                        f"{s.label(hit['gid']):>8}  {hit.get('against', '')} "
+                        f"item {hit.get('item', '')}: "
+                        f"“{one_line(str(hit.get('ngram', '')), 100)}”"
+                    ),
                     id=str(i),
                 )
             )

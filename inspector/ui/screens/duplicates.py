@@ -14,6 +14,7 @@ from inspector.core.errors import RowError
 
 from ..messages import ShowRows
 from ..previews import Previews, one_line
+from ..widgets.charts import line
 from ..widgets.panels import AnalysisPanel
 from .base import Target, TriageScreen
 
@@ -78,7 +79,7 @@ class DuplicatesScreen(TriageScreen):
                 text = firsts.get(int(g[0]), "")
                 groups.add_option(
                     Option(
-                        f"{kind}#{i:<4} {len(g):>3} rows  {s.label(int(g[0]))}: {text[:120]}",
+                        line(f"{kind}#{i:<4} {len(g):>3} rows  {s.label(int(g[0]))}: {text}"),
                         id=f"{kind}#{i}",
                     )
                 )

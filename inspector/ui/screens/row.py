@@ -15,6 +15,7 @@ from inspector.core.errors import RowError
 
 from ..adapters import Unavailable, row_flags, tokenize_row
 from ..messages import OpenRow
+from ..widgets.charts import line
 from ..widgets.conversation import ConversationView
 from ..widgets.tokens import TokenView
 from .base import Target, TriageScreen
@@ -195,7 +196,7 @@ class RowScreen(TriageScreen):
             related.add_option(Option(f"── {title} ({len(members)})", disabled=True))
             texts = previews.get(members)
             for m in members:
-                related.add_option(Option(f"{s.label(m):>8}  {texts.get(m, '')[:200]}", id=str(m)))
+                related.add_option(Option(line(f"{s.label(m):>8}  {texts.get(m, '')}"), id=str(m)))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option.id is not None:

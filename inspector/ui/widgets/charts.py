@@ -9,6 +9,11 @@ from rich.text import Text
 BLOCKS = " ▏▎▍▌▋▊▉█"
 
 
+def line(text: str) -> Text:
+    """One line of a list: never wrapped, cut with an ellipsis at the widget's edge."""
+    return Text(text, no_wrap=True, overflow="ellipsis")
+
+
 def hbar(fraction: float, width: int) -> str:
     """A bar of `width` cells filled to `fraction`, with eighth-cell precision."""
     eighths = int(round(max(0.0, min(1.0, fraction)) * width * 8))
@@ -17,21 +22,34 @@ def hbar(fraction: float, width: int) -> str:
 
 
 def histogram(values: np.ndarray, bins: int = 10, width: int = 30, unit: str = "") -> Table:
-    """A histogram of `values` as rows `range │ bar count`."""
+    """A histogram of `values` as rows `range │ bar count`.
+
+    The bins span up to the 99th percentile and the last one takes everything above, so a
+    few huge outliers do not squash every other row into the first bin.
+    """
     table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
     table.add_column(justify="right", no_wrap=True)
-    table.add_column(no_wrap=True)
+    table.add_column(no_wrap=True, width=width)
     table.add_column(justify="right", no_wrap=True)
     values = np.asarray(values)
     if values.size == 0:
         table.add_row("", "(no rows)", "")
         return table
-    hi = float(values.max())
-    edges = np.linspace(0, hi if hi > 0 else 1, bins + 1)
+    top_value = float(values.max())
+    hi = float(np.percentile(values, 99))
+    overflow = top_value > hi * 1.5 and values.size >= 100
+    if not overflow:
+        hi = top_value
+    edges = np.linspace(0, hi if hi > 0 else 1, bins + (0 if overflow else 1))
+    if overflow:
+        edges = np.append(edges, top_value)
     counts, _ = np.histogram(values, bins=edges)
     top = max(1, int(counts.max()))
     for i, n in enumerate(counts):
-        label = f"{int(edges[i]):,}–{int(edges[i + 1]):,}{unit}"
+        if overflow and i == len(counts) - 1:
+            label = f"≥ {int(edges[i]):,}{unit}"
+        else:
+            label = f"{int(edges[i]):,}–{int(edges[i + 1]):,}{unit}"
         table.add_row(label, hbar(n / top, width), f"{int(n):,}")
     return table
 
