@@ -2,21 +2,62 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from inspector.core.dataset import open_dataset
+from inspector.core.progress import drain
+from inspector.ui.analyses.specs import SPECS
+from inspector.ui.analyses.state import cache_key, save_result
 from inspector.ui.app import InspectorApp
 from inspector.ui.session import Session, Settings
 
 
-@pytest.fixture
-def make_app(sample_data, tmp_path):
-    """`make_app("sft", view="rows", ...)`: an `InspectorApp` whose decisions and caches live
-    in this test's temp folder (the committed sample data is never written to)."""
+@pytest.fixture(scope="session")
+def analysed(sample_data, tmp_path_factory):
+    """`analysed("sft")`: a state folder whose cache holds every analysis whose core is
+    installed, computed once per test session (clusters take seconds on two cores)."""
+    done: dict[str, object] = {}
 
-    def make(name: str = "sft", *, state=None, settings: Settings | None = None, **kwargs):
-        ds = open_dataset(sample_data / name, state_dir=state or tmp_path / "state")
-        return InspectorApp(Session(ds, settings), **kwargs)
+    def get(name: str):
+        if name not in done:
+            state = tmp_path_factory.mktemp(f"analysed-{name}")
+            session = Session(open_dataset(sample_data / name, state_dir=state))
+            for spec in SPECS:
+                if spec.missing() is None:
+                    result = drain(spec.compute(session, None), lambda p: None)
+                    save_result(session.ds.cache, spec, cache_key(spec, session), result)
+            session.store.close()
+            done[name] = state
+        return done[name]
+
+    return get
+
+
+@pytest.fixture
+def make_app(sample_data, tmp_path, analysed):
+    """`make_app("sft", view="rows", ...)`: an `InspectorApp` whose decisions and caches live
+    in this test's temp folder (the committed sample data is never written to).
+
+    By default only the quick summary analysis runs; `warm=True` starts every analysis from
+    results computed once per session (copied in, so decisions stay per test)."""
+
+    def make(
+        name: str = "sft",
+        *,
+        state=None,
+        settings: Settings | None = None,
+        warm: bool = False,
+        analyses=("summary",),
+        **kwargs,
+    ):
+        state = state or tmp_path / "state"
+        if warm:
+            shutil.copytree(analysed(name) / "cache", state / "cache", dirs_exist_ok=True)
+            analyses = True
+        ds = open_dataset(sample_data / name, state_dir=state)
+        return InspectorApp(Session(ds, settings), analyses=analyses, **kwargs)
 
     return make
 

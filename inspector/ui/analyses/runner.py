@@ -42,7 +42,8 @@ class AnalysisRunner:
 
     session = None
 
-    def init_analyses(self, enabled: bool = True) -> None:
+    def init_analyses(self, enabled=True) -> None:
+        """Set up the analyses; `enabled` is True, False, or the names of those to start."""
         self.analyses: dict[str, AnalysisState] = {s.name: AnalysisState(s) for s in SPECS}
         self._indexes: dict[str, object] = {}
         self._analysis_workers: dict[Worker, str] = {}
@@ -54,8 +55,8 @@ class AnalysisRunner:
                 continue
             if why:
                 state.status, state.error = UNAVAILABLE, why
-            elif not enabled:
-                state.status, state.error = CANCELLED, "not started (--no-analyses)"
+            elif enabled is False or (enabled is not True and state.name not in enabled):
+                state.status, state.error = CANCELLED, "not started"
 
     def start_analyses(self) -> None:
         self._run_next()
