@@ -77,6 +77,7 @@ class InspectorApp(AnalysisRunner, App):
         self.decision_signal: Signal[str] = Signal(self, "decisions")
         self.prefix_signal: Signal[bool] = Signal(self, "prefix")
         self.prefix = False
+        self.rows_request: tuple[dict, int | None] | None = None
         self.init_analyses(enabled=analyses)
         names = register_themes(self, user_theme)
         self.theme = theme if theme in names else DEFAULT_THEME
@@ -108,12 +109,9 @@ class InspectorApp(AnalysisRunner, App):
         self.notify(f"{label}   (U undoes)", timeout=3)
 
     def on_show_rows(self, message: ShowRows) -> None:
-        from .rowset import Filter
-
+        # The rows screen may not exist yet: it takes the request when it mounts or resumes.
+        self.rows_request = (message.filter, message.focus_gid)
         self.go("rows")
-        rows = self.screen if isinstance(self.screen, RowsScreen) else None
-        if rows is not None:
-            rows.set_filter(Filter.from_json(message.filter), focus_gid=message.focus_gid)
 
     def on_open_row(self, message: OpenRow) -> None:
         self.push_screen(RowScreen(message.gid, message.walk))

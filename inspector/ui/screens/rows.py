@@ -57,8 +57,20 @@ class RowsScreen(TriageScreen):
         super().on_mount()
         saved = self.app.session.load_state(STATE_KEY, {}) or {}
         self.table.selected = self.app.session.selection
-        self.set_filter(Filter.from_json(saved.get("filter")), focus_gid=saved.get("cursor"))
+        if not self.take_request():
+            self.set_filter(Filter.from_json(saved.get("filter")), focus_gid=saved.get("cursor"))
         self.table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.take_request()
+
+    def take_request(self) -> bool:
+        """Apply a filter another view asked for (`ShowRows`), if any."""
+        request, self.app.rows_request = self.app.rows_request, None
+        if request is None:
+            return False
+        self.set_filter(Filter.from_json(request[0]), focus_gid=request[1])
+        return True
 
     # -- the row set --------------------------------------------------------------------------
 
