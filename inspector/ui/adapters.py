@@ -48,21 +48,6 @@ def tokenize_row(session, conv):
     return token_pipeline(session).encode(conv)
 
 
-def row_flags(session, conv) -> list[dict]:
-    """Flags of one row with their evidence: `[{"code", "severity", "evidence"}]`."""
-    flags = _module("inspector.core.flags", "issue 4, branch scan")
-    out = []
-    for f in flags.check_conversation(conv):
-        out.append(
-            {
-                "code": f.code,
-                "severity": getattr(f, "severity", ""),
-                "evidence": getattr(f, "evidence", ""),
-            }
-        )
-    return out
-
-
 def pack_rows(lengths, max_length: int, strategy: str = "bfd"):
     """A `Packing` of the given sequence lengths (rows = positions in `lengths`)."""
     pack = _module("inspector.core.pack", "issue 3, branch tokens")

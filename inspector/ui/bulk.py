@@ -52,12 +52,14 @@ def bulk_actions(app, current_filter=None, current_order=None) -> list[BulkActio
                         f"dup:{kind}",
                     )
                 )
-        for code, gids in scan.flags.items():
-            out.append(BulkAction(f"drop every row flagged {code}", gids, "drop", code))
         if scan.contaminated.size:
             out.append(
                 BulkAction("drop every contaminated row", scan.contaminated, "drop", "contaminated")
             )
+    flags = app.index("flags")
+    if flags is not None:
+        for code, gids in flags.flags.items():
+            out.append(BulkAction(f"drop every row flagged {code}", gids, "drop", code))
     clusters = app.index("clusters")
     if clusters is not None:
         for c in clusters.clusters:

@@ -45,6 +45,7 @@ class RowCells:
     def __call__(self, gids: Sequence[int]) -> dict[int, Cells]:
         previews = self.previews.get(gids)
         scan = self.app.index("scan")
+        flags = self.app.index("flags")
         clusters = self.app.index("clusters")
         tokens = self.app.index("tokens")
         decisions = self.session.decisions
@@ -60,7 +61,7 @@ class RowCells:
                 cells["cluster"] = (str(clusters.cluster[g]), "")
             else:
                 cells["cluster"] = ("·", "row-table--muted")
-            cells["flags"] = self._flags(scan, g)
+            cells["flags"] = self._flags(flags, scan, g)
             d = decisions.of(g)
             if d:
                 reason = decisions.reasons.get(g)
@@ -68,11 +69,12 @@ class RowCells:
             out[g] = cells
         return out
 
-    def _flags(self, scan, g: int) -> tuple[str, str]:
-        if scan is None:
+    def _flags(self, flags, scan, g: int) -> tuple[str, str]:
+        if flags is None:
             return "·", "row-table--muted"
-        parts = list(scan.flags_of.get(g, ()))
-        parts += [f"dup:{k}" for k, of in scan.group_of.items() if of[g] >= 0]
-        if g in scan.contaminated_set:
-            parts.append("contaminated")
+        parts = list(flags.flags_of.get(g, ()))
+        if scan is not None:
+            parts += [f"dup:{k}" for k, of in scan.group_of.items() if of[g] >= 0]
+            if g in scan.contaminated_set:
+                parts.append("contaminated")
         return ",".join(parts), "row-table--flag"

@@ -111,7 +111,14 @@ class RowSetBuilder:
         if f.decision:
             code = {"keep": KEEP_CODE, "drop": DROP_CODE, "none": NONE_CODE}[f.decision]
             mask &= s.decisions.codes == code
-        if f.flag or f.dup or f.contaminated:
+        if f.flag:
+            flags = self.app.index("flags")
+            if flags is None:
+                waiting.append("scan")
+                mask[:] = False
+            else:
+                mask &= self._flag_mask(flags, f.flag)
+        if f.dup or f.contaminated:
             scan = self.app.index("scan")
             if scan is None:
                 waiting.append("scan")
@@ -133,16 +140,16 @@ class RowSetBuilder:
             waiting.append(why)
         return RowSet(f, order, waiting)
 
+    def _flag_mask(self, flags, code: str) -> np.ndarray:
+        if code == ANY:
+            return flags.nflags > 0
+        mask = np.zeros(self.session.total, dtype=bool)
+        mask[flags.flags.get(code, np.zeros(0, dtype=np.int64))] = True
+        return mask
+
     def _scan_mask(self, scan, f: Filter) -> np.ndarray:
         total = self.session.total
         mask = np.ones(total, dtype=bool)
-        if f.flag:
-            if f.flag == ANY:
-                mask &= scan.nflags > 0
-            else:
-                m = np.zeros(total, dtype=bool)
-                m[scan.flags.get(f.flag, np.zeros(0, dtype=np.int64))] = True
-                mask &= m
         if f.dup:
             kind, _, group = f.dup.partition("#")
             of = scan.group_of.get(kind)
@@ -188,8 +195,8 @@ class RowSetBuilder:
         if sort == "length":
             return self.length(), None
         if sort == "flags":
-            scan = self.app.index("scan")
-            return (None, "scan") if scan is None else (scan.nflags.astype(np.int64), None)
+            flags = self.app.index("flags")
+            return (None, "scan") if flags is None else (flags.nflags.astype(np.int64), None)
         if sort == "cluster":
             c = self.app.index("clusters")
             if c is None:

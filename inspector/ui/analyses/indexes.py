@@ -12,7 +12,7 @@ from collections import defaultdict
 import numpy as np
 
 #: Duplicate kinds in the scan JSON, in the order the UI lists them.
-DUP_KINDS = ("exact", "near", "prompt", "semantic")
+DUP_KINDS = ("exact", "near", "prompt", "near_prompt", "semantic")
 NO_CLUSTER = -2  # not computed for this row (-1 is HDBSCAN's noise)
 
 
@@ -29,6 +29,13 @@ class ScanIndex:
             for g in gids.tolist():
                 flags_of[g].append(code)
         self.flags_of = dict(flags_of)
+        # The evidence of each flag (when the scan reports it), for the one-row view.
+        self.findings_of: dict[int, list[dict]] = defaultdict(list)
+        for f in result.get("findings") or []:
+            gid = session.gid_or_none(f["split"], int(f["row"]))
+            if gid is not None:
+                self.findings_of[gid].append(f)
+        self.codes: dict = result.get("codes") or {}
         self.nflags = np.zeros(total, dtype=np.int16)
         for gids in self.flags.values():
             self.nflags[gids] += 1
@@ -124,6 +131,35 @@ class TokenIndex:
         self.max_length = int(result.get("max_length", 0))
         self.lint: dict = result.get("lint") or {}
         self.settings: dict = result.get("settings") or {}
+        #: The mask linter's codes as flags: code -> rows it hits.
+        self.flags = {
+            key.removeprefix("lint:"): np.flatnonzero(mask)
+            for key, mask in result.items()
+            if key.startswith("lint:")
+        }
 
     def known(self) -> np.ndarray:
         return (self.total >= 0) & ~self.failed
+
+
+class FlagIndex:
+    """Every flag of a row, whichever analysis raised it: the scan's rules and the token
+    linter's codes (too long, nothing trained...), merged by code."""
+
+    def __init__(self, session, scan: ScanIndex | None, tokens: TokenIndex | None):
+        merged: dict[str, list[np.ndarray]] = defaultdict(list)
+        for source in (scan, tokens):
+            for code, gids in (source.flags if source is not None else {}).items():
+                if len(gids):
+                    merged[code].append(np.asarray(gids, dtype=np.int64))
+        self.flags = {
+            code: np.unique(np.concatenate(parts)) for code, parts in sorted(merged.items())
+        }
+        self.nflags = np.zeros(session.total, dtype=np.int16)
+        flags_of: dict[int, list[str]] = defaultdict(list)
+        for code, gids in self.flags.items():
+            self.nflags[gids] += 1
+            if len(gids) <= 200_000:  # a code hitting most rows is shown by the filter, not per row
+                for g in gids.tolist():
+                    flags_of[g].append(code)
+        self.flags_of = dict(flags_of)

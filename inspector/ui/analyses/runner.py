@@ -17,7 +17,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from inspector.core.progress import Cancelled, Progress, drain
 
 from ..messages import AnalysisUpdated
-from .indexes import ClusterIndex, ScanIndex, TokenIndex
+from .indexes import ClusterIndex, FlagIndex, ScanIndex, TokenIndex
 from .specs import SPECS
 from .state import (
     CANCELLED,
@@ -62,13 +62,27 @@ class AnalysisRunner:
         self._run_next()
 
     def index(self, name: str):
-        """The per-row index of a finished analysis (`ScanIndex`...), or None."""
+        """The per-row index of a finished analysis (`ScanIndex`...), or None.
+
+        `"flags"` is every flag whichever analysis raised it (scan rules, token linter)."""
+        if name == "flags":
+            return self._flag_index()
         state = self.analyses[name]
         if not state.ready:
             return None
         if name not in self._indexes:
             self._indexes[name] = _INDEXES[name](self.session, state.result)
         return self._indexes[name]
+
+    def _flag_index(self):
+        scan, tokens = self.index("scan"), self.index("tokens")
+        if scan is None and tokens is None:
+            return None
+        key = (id(scan), id(tokens))
+        cached = self._indexes.get("flags")
+        if cached is None or cached[0] != key:
+            self._indexes["flags"] = (key, FlagIndex(self.session, scan, tokens))
+        return self._indexes["flags"][1]
 
     def running_analysis(self) -> AnalysisState | None:
         return next((s for s in self.analyses.values() if s.status == RUNNING), None)

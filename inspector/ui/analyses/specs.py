@@ -60,12 +60,12 @@ def _summary(session, cancel):
 
 
 def _scan(session, cancel):
-    from inspector.core import scan
+    """Quality flags with evidence, duplicate groups, contamination and split leakage."""
+    from inspector.core.scan import ScanSettings, scan
 
     s = session.settings
-    result = yield from scan.scan_dataset(
-        session.ds, against=list(s.against), max_length=s.max_length, cancel=cancel
-    )
+    settings = ScanSettings(max_length=s.max_length, against=tuple(str(p) for p in s.against))
+    result = yield from scan(session.ds, settings, cancel=cancel)
     return result.to_json()
 
 
@@ -84,6 +84,7 @@ def _tokens(session, cancel):
     }
     failed = np.zeros(total, dtype=bool)
     findings = {}
+    masks: dict[str, np.ndarray] = {}
     for split in session.splits:
         lo, hi = session.split_range(split)
         facts = yield from _shifted(
@@ -93,7 +94,10 @@ def _tokens(session, cancel):
         out["trained"][lo:hi] = facts["trained_kept"]
         out["trained_before"][lo:hi] = facts["trained"]
         failed[lo:hi] = facts["failed"] > 0
-        findings[split] = lint(facts).to_json()
+        report = lint(facts)
+        findings[split] = report.to_json()
+        for code, mask in report.masks.items():
+            masks.setdefault(f"lint:{code}", np.zeros(total, dtype=bool))[lo:hi] = mask
     return {
         **out,
         "failed": failed,

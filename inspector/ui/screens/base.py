@@ -114,8 +114,8 @@ class TriageScreen(ViewScreen):
         if target is None:
             self.notify("nothing selected" if prefix else "no row here", severity="warning")
             return
-        scan = self.app.index("scan")
-        codes = sorted(scan.flags) if scan is not None else []
+        flags = self.app.index("flags")
+        codes = sorted(flags.flags) if flags is not None else []
 
         def done(reason: str | None) -> None:
             if reason is not None:

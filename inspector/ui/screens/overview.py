@@ -137,9 +137,12 @@ class OverviewScreen(ViewScreen):
 
     def render_scan(self):
         scan = self.app.index("scan")
+        flags_index = self.app.index("flags")
         total = self.app.session.total
         flags = counts_table(
-            [(code, len(g)) for code, g in scan.flags.items()], total, headers=("flag", "rows")
+            [(code, len(g)) for code, g in flags_index.flags.items()],
+            total,
+            headers=("flag", "rows"),
         )
         dups = Text()
         for kind, groups in scan.groups.items():

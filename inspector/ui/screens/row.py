@@ -13,7 +13,7 @@ from textual.widgets.option_list import Option
 
 from inspector.core.errors import RowError
 
-from ..adapters import Unavailable, row_flags, tokenize_row
+from ..adapters import Unavailable, tokenize_row
 from ..messages import OpenRow
 from ..widgets.charts import line
 from ..widgets.conversation import ConversationView
@@ -81,7 +81,6 @@ class RowScreen(TriageScreen):
         self.query_one("#row-tokens", TokenView).update(Text("tokenizing…", style="italic"))
         if self.conversation is not None:
             self.tokenize(self.conversation)
-            self.find_evidence(self.conversation)
         else:
             self.query_one("#row-tokens", TokenView).update(self.problem or "")
 
@@ -97,9 +96,9 @@ class RowScreen(TriageScreen):
             head.append(
                 f"  {decision.upper()}" + (f" ({reason})" if reason else ""), style="bold reverse"
             )
-        scan = self.app.index("scan")
-        if scan is not None and scan.flags_of.get(self.gid):
-            head.append("  flags: " + ", ".join(scan.flags_of[self.gid]))
+        flags = self.app.index("flags")
+        if flags is not None and flags.flags_of.get(self.gid):
+            head.append("  flags: " + ", ".join(flags.flags_of[self.gid]))
         clusters = self.app.index("clusters")
         if clusters is not None and clusters.cluster[self.gid] >= -1:
             head.append(f"  cluster {clusters.cluster[self.gid]}")
@@ -124,46 +123,45 @@ class RowScreen(TriageScreen):
             return
         self.app.call_from_thread(view.show, row)
 
-    @work(thread=True, exclusive=True, group="row-flags", exit_on_error=False)
-    def find_evidence(self, conv) -> None:
-        try:
-            flags = row_flags(self.app.session, conv)
-        except Unavailable:
-            return
-        self.app.call_from_thread(self.show_evidence, flags)
-
-    def show_evidence(self, flags: list[dict]) -> None:
-        self.evidence = [str(f["evidence"]) for f in flags if f.get("evidence")]
-        self.query_one("#row-text", ConversationView).show(
-            self.conversation, self.problem, self.evidence
-        )
-        text = Text()
-        for f in flags:
-            text.append(f"{f['code']}", style="bold")
-            if f.get("severity"):
-                text.append(f"  [{f['severity']}]")
-            if f.get("evidence"):
-                text.append(f"\n  evidence: {f['evidence']}")
-            text.append("\n")
-        if not flags:
-            text.append("no flag on this row")
-        self.query_one("#row-flags", Static).update(text)
-
     def show_flags(self) -> None:
+        """Each flag with its evidence, which is also highlighted in the text tab."""
         scan = self.app.index("scan")
-        flags = self.query_one("#row-flags", Static)
-        if scan is None:
-            flags.update(self.app.analyses["scan"].describe())
-            return
-        codes = scan.flags_of.get(self.gid, [])
-        text = Text("\n".join(codes) if codes else "no flag on this row")
-        if self.gid in scan.contaminated_set:
+        flags = self.app.index("flags")
+        out = self.query_one("#row-flags", Static)
+        text = Text()
+        findings = scan.findings_of.get(self.gid, []) if scan is not None else []
+        for f in findings:
+            text.append(f["code"], style="bold")
+            text.append(f"  {f.get('severity', '')}  {f.get('where', '')}\n")
+            if f.get("evidence"):
+                text.append("  evidence: ")
+                text.append(str(f["evidence"]), style="reverse")
+                text.append("\n")
+        shown = {f["code"] for f in findings}
+        tokens = self.app.index("tokens")
+        for code in flags.flags_of.get(self.gid, []) if flags is not None else []:
+            if code not in shown:  # a token-linter code: its facts are in the tokens tab
+                text.append(code, style="bold")
+                text.append("  from the token facts (see the tokens tab)\n")
+        if scan is not None and self.gid in scan.contaminated_set:
             for hit in (h for h in scan.hits if h["gid"] == self.gid):
-                text.append(
-                    f"\ncontaminated: matches {hit.get('against')} item "
-                    f"{hit.get('item')}: “{hit.get('ngram', '')}”"
-                )
-        flags.update(text)
+                text.append("contaminated", style="bold")
+                text.append(f"  matches {hit.get('against')} item {hit.get('item')}: ")
+                text.append(str(hit.get("ngram", "")), style="reverse")
+                text.append("\n")
+        if not text.plain:
+            text.append("no flag on this row")
+        if scan is None:
+            text.append("\n" + self.app.analyses["scan"].describe(), style="italic")
+        if tokens is None:
+            text.append("\n" + self.app.analyses["tokens"].describe(), style="italic")
+        out.update(text)
+        evidence = [str(f["evidence"]) for f in findings if f.get("evidence")]
+        if evidence != self.evidence:
+            self.evidence = evidence
+            self.query_one("#row-text", ConversationView).show(
+                self.conversation, self.problem, evidence
+            )
 
     def show_related(self) -> None:
         related = self.query_one("#row-related", OptionList)
@@ -229,7 +227,7 @@ class RowScreen(TriageScreen):
             pane.query_one(OptionList).action_cursor_up()
 
     def analysis_changed(self, name: str) -> None:
-        if name in ("scan", "clusters") and self.app.analyses[name].ready:
+        if name in ("scan", "clusters", "tokens") and self.app.analyses[name].ready:
             self.show_head()
             self.show_flags()
             self.show_related()

@@ -218,14 +218,18 @@ class RowsScreen(TriageScreen):
             (f"decision: kept ({counts['keep']:,})", {"decision": "keep"}),
             ("decision: undecided", {"decision": "none"}),
         ]
+        flags = self.app.index("flags")
+        if flags is not None:
+            out.append((f"any flag ({int((flags.nflags > 0).sum()):,})", {"flag": ANY}))
+            out += [
+                (f"flag {code} ({len(g):,})", {"flag": code}) for code, g in flags.flags.items()
+            ]
         scan = self.app.index("scan")
         if scan is None:
             out.append(
                 ("flags, duplicates, contamination: " + self.app.analyses["scan"].describe(), None)
             )
         else:
-            out.append((f"any flag ({int((scan.nflags > 0).sum()):,})", {"flag": ANY}))
-            out += [(f"flag {code} ({len(g):,})", {"flag": code}) for code, g in scan.flags.items()]
             for kind, groups in scan.groups.items():
                 rows = sum(len(g) for g in groups)
                 out.append(
