@@ -16,21 +16,23 @@ from inspector.ui.session import Session, Settings
 
 @pytest.fixture(scope="session")
 def analysed(sample_data, tmp_path_factory):
-    """`analysed("sft")`: a state folder whose cache holds every analysis whose core is
-    installed, computed once per test session (clusters take seconds on two cores)."""
-    done: dict[str, object] = {}
+    """`analysed("sft", settings)`: a state folder whose cache holds every analysis whose core
+    is installed, computed once per test session (clusters take seconds on two cores)."""
+    done: dict[tuple, object] = {}
 
-    def get(name: str):
-        if name not in done:
+    def get(name: str, settings: Settings | None = None):
+        settings = settings or Settings()
+        key = (name, repr(settings))
+        if key not in done:
             state = tmp_path_factory.mktemp(f"analysed-{name}")
-            session = Session(open_dataset(sample_data / name, state_dir=state))
+            session = Session(open_dataset(sample_data / name, state_dir=state), settings)
             for spec in SPECS:
                 if spec.missing() is None:
                     result = drain(spec.compute(session, None), lambda p: None)
                     save_result(session.ds.cache, spec, cache_key(spec, session), result)
             session.store.close()
-            done[name] = state
-        return done[name]
+            done[key] = state
+        return done[key]
 
     return get
 
@@ -54,7 +56,7 @@ def make_app(sample_data, tmp_path, analysed):
     ):
         state = state or tmp_path / "state"
         if warm:
-            shutil.copytree(analysed(name) / "cache", state / "cache", dirs_exist_ok=True)
+            shutil.copytree(analysed(name, settings) / "cache", state / "cache", dirs_exist_ok=True)
             analyses = True
         ds = open_dataset(sample_data / name, state_dir=state)
         return InspectorApp(Session(ds, settings), analyses=analyses, **kwargs)
