@@ -100,6 +100,7 @@ def _tokens(session, cancel):
             masks.setdefault(f"lint:{code}", np.zeros(total, dtype=bool))[lo:hi] = mask
     return {
         **out,
+        **masks,
         "failed": failed,
         "truncated": out["tokens"] > pipe.settings.max_length,
         "max_length": pipe.settings.max_length,
@@ -184,7 +185,7 @@ SPECS: tuple[AnalysisSpec, ...] = (
     AnalysisSpec(
         "scan",
         "flags & duplicates",
-        "inspector.core.scan:scan_dataset",
+        "inspector.core.scan:scan",
         "issue 4, branch scan",
         _scan,
         _scan_key,
