@@ -190,15 +190,18 @@ class RowScreen(TriageScreen):
         from ..previews import Previews
 
         previews = Previews(s)
-        for title, members in entries:
+        for section, (title, members) in enumerate(entries):
             related.add_option(Option(f"── {title} ({len(members)})", disabled=True))
             texts = previews.get(members)
             for m in members:
-                related.add_option(Option(line(f"{s.label(m):>8}  {texts.get(m, '')}"), id=str(m)))
+                # A row can be in several sections: ids must stay unique in the list.
+                related.add_option(
+                    Option(line(f"{s.label(m):>8}  {texts.get(m, '')}"), id=f"{section}:{m}")
+                )
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option.id is not None:
-            self.post_message(OpenRow(int(event.option.id), None))
+            self.post_message(OpenRow(int(event.option.id.partition(":")[2]), None))
 
     # -- navigation ---------------------------------------------------------------------------
 
