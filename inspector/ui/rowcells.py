@@ -74,7 +74,8 @@ class RowCells:
             return "·", "row-table--muted"
         parts = list(flags.flags_of.get(g, ()))
         if scan is not None:
-            parts += [f"dup:{k}" for k, of in scan.group_of.items() if of[g] >= 0]
             if g in scan.contaminated_set:
                 parts.append("contaminated")
+            # Quality flags first; then duplicate kinds, the whole-row ones before prompt ones.
+            parts += [f"dup:{k}" for k, of in scan.group_of.items() if of[g] >= 0]
         return ",".join(parts), "row-table--flag"

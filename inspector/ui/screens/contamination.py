@@ -90,6 +90,8 @@ class ContaminationScreen(TriageScreen):
             )
         hits.focus()
         hits.highlighted = 0 if scan.hits else None
+        if not scan.hits:
+            self.status(f"{len(s.settings.against)} benchmark file(s) checked · no hit")
         self.show_hit()
 
     def current(self) -> dict | None:
