@@ -106,7 +106,7 @@ class InspectorApp(AnalysisRunner, App):
     def announce_decisions(self, label: str) -> None:
         """Decisions changed: every view redraws; the user sees what happened."""
         self.decision_signal.publish(label)
-        self.notify(f"{label}   (U undoes)", timeout=3)
+        self.notify(f"{label}   (U undoes)", timeout=2)
 
     def on_show_rows(self, message: ShowRows) -> None:
         # The rows screen may not exist yet: it takes the request when it mounts or resumes.
@@ -137,13 +137,13 @@ class InspectorApp(AnalysisRunner, App):
         self.take_prefix()
         label = triage.undo(self)
         self.decision_signal.publish(label or "")
-        self.notify(f"undid: {label}" if label else "nothing to undo", timeout=3)
+        self.notify(f"undid: {label}" if label else "nothing to undo", timeout=2)
 
     def action_redo(self) -> None:
         self.take_prefix()
         label = triage.redo(self)
         self.decision_signal.publish(label or "")
-        self.notify(f"redid: {label}" if label else "nothing to redo", timeout=3)
+        self.notify(f"redid: {label}" if label else "nothing to redo", timeout=2)
 
     def run_bulk(self, action) -> None:
         """Apply a `BulkAction` as one undoable step."""
@@ -154,7 +154,7 @@ class InspectorApp(AnalysisRunner, App):
 
     def action_cancel_analysis(self) -> None:
         name = self.cancel_analysis()
-        self.notify(f"cancelling {name}" if name else "no analysis is running", timeout=3)
+        self.notify(f"cancelling {name}" if name else "no analysis is running", timeout=2)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

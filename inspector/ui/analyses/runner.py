@@ -48,6 +48,9 @@ class AnalysisRunner:
         self._indexes: dict[str, object] = {}
         self._analysis_workers: dict[Worker, str] = {}
         for state in self.analyses.values():
+            if enabled is False or (enabled is not True and state.name not in enabled):
+                state.status, state.error = CANCELLED, "not started"
+                continue
             try:
                 why = state.spec.missing()
             except Exception as err:  # the core is there but broken: show it in its view
@@ -55,8 +58,6 @@ class AnalysisRunner:
                 continue
             if why:
                 state.status, state.error = UNAVAILABLE, why
-            elif enabled is False or (enabled is not True and state.name not in enabled):
-                state.status, state.error = CANCELLED, "not started"
 
     def start_analyses(self) -> None:
         self._run_next()
@@ -103,6 +104,11 @@ class AnalysisRunner:
         """Queue an analysis again (after a failure or a cancel); it runs when the queue is free."""
         state = self.analyses[name]
         if state.status in (RUNNING, UNAVAILABLE):
+            return
+        why = state.spec.missing()
+        if why:
+            state.status, state.error = UNAVAILABLE, why
+            self.post_message(AnalysisUpdated(name))
             return
         state.status, state.error, state.result = QUEUED, None, None
         self._indexes.pop(name, None)
