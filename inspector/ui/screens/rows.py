@@ -127,18 +127,18 @@ class RowsScreen(TriageScreen):
         ):
             self.set_filter(self.rowset.filter)
         else:
-            self.table.refresh()
+            self.table.invalidate()
         self._update_status()
 
     def decisions_changed(self, label: str) -> None:
         f = self.rowset.filter if self.rowset else None
         if f is not None and (f.decision or f.sort == "decision"):
             self.set_filter(f)
-        self.table.refresh()
+        self.table.invalidate()
         self._update_status()
 
     def selection_changed(self) -> None:
-        self.table.refresh()
+        self.table.invalidate()
         self._update_status()
 
     # -- triage hooks -------------------------------------------------------------------------

@@ -34,6 +34,8 @@ class Column:
     right: bool = False
 
 
+#: Rows drawn kept for redrawing (a screen or two of rows in each cursor/selection state).
+STRIP_CACHE = 400
 #: A row's cells: column key -> (text, component class name or "").
 Cells = dict[str, tuple[str, str]]
 Provider = Callable[[Sequence[int]], dict[int, Cells]]
@@ -106,6 +108,8 @@ class RowTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.sort_key: str | None = None
         self.descending = False
         self._frame: dict[int, Cells] = {}
+        self._strips: dict[tuple, Strip] = {}
+        self._styles: dict[tuple, Style] = {}
         self._center_pending = False
 
     # -- data ---------------------------------------------------------------------------------
@@ -199,14 +203,44 @@ class RowTable(ScrollView, can_focus=True, inherit_bindings=False):
         rest = max(8, total - fixed - 1)
         return [c.width or rest for c in self.columns]
 
+    def invalidate(self) -> None:
+        """The rows' cells changed (decisions, analyses, selection): draw them again."""
+        self._strips.clear()
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        # A theme switch changes every style: forget what was drawn with the old ones.
+        super().notify_style_update()
+        self._styles.clear()
+        self._strips.clear()
+
+    def _style(self, *names: str) -> Style:
+        """The widget's style plus component classes' own styles, computed once per theme."""
+        style = self._styles.get(names)
+        if style is None:
+            style = self.rich_style
+            for name in names:
+                if name:
+                    style = style + self.get_component_rich_style(name, partial=True)
+            self._styles[names] = style
+        return style
+
     def render_lines(self, crop: Region) -> list[Strip]:
-        # Fetch the cells of every row in view in one go, before the lines are drawn.
+        # Fetch the cells of every row in view that is not drawn yet, in one go.
         top = int(self.scroll_offset.y)
         first = top + max(0, crop.y - 1)
         last = min(len(self.order), top + crop.bottom)
-        gids = self.order[first:last].tolist()
-        self._frame = self.provider(gids) if gids else {}
+        width = self.scrollable_content_region.width
+        missing = [
+            gid
+            for pos, gid in enumerate(self.order[first:last].tolist(), first)
+            if self._key(gid, pos, width) not in self._strips
+        ]
+        self._frame = self.provider(missing) if missing else {}
         return super().render_lines(crop)
+
+    def _key(self, gid: int, pos: int, width: int) -> tuple:
+        return (gid, pos == self.cursor, gid in self.selected, width)
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
@@ -216,14 +250,20 @@ class RowTable(ScrollView, can_focus=True, inherit_bindings=False):
         if pos >= len(self.order):
             return Strip.blank(width, self.rich_style)
         gid = int(self.order[pos])
-        cells = self._frame.get(gid)
-        if cells is None:
-            cells = self.provider([gid]).get(gid, {})
-        return self._row(gid, cells, pos == self.cursor, width)
+        key = self._key(gid, pos, width)
+        strip = self._strips.get(key)
+        if strip is None:
+            cells = self._frame.get(gid)
+            if cells is None:
+                cells = self.provider([gid]).get(gid, {})
+            strip = self._strips[key] = self._row(gid, cells, key[1], width)
+            if len(self._strips) > STRIP_CACHE:
+                self._strips.pop(next(iter(self._strips)))
+        return strip
 
     def _header(self, width: int) -> Strip:
-        base = self.get_component_rich_style("row-table--header")
-        current = self.get_component_rich_style("row-table--header-current")
+        base = self._style("row-table--header")
+        current = self._style("row-table--header-current")
         segments = [Segment(" ", base)]
         for i, (col, w) in enumerate(zip(self.columns, self.widths(width), strict=True)):
             title = col.title
@@ -235,27 +275,29 @@ class RowTable(ScrollView, can_focus=True, inherit_bindings=False):
         return Strip(segments).adjust_cell_length(width, base)
 
     def _row(self, gid: int, cells: Cells, is_cursor: bool, width: int) -> Strip:
-        part = self._partial
-        base = self.rich_style
-        if is_cursor:
-            base = base + part("row-table--cursor")
-        elif gid in self.selected:
-            base = base + part("row-table--selected")
+        state = (
+            "row-table--cursor"
+            if is_cursor
+            else "row-table--selected"
+            if gid in self.selected
+            else ""
+        )
+        base = self._style(state)
         mark = "●" if gid in self.selected else " "
-        segments = [Segment(mark, base + part("row-table--mark"))]
+        segments = [Segment(mark, self._style(state, "row-table--mark"))]
         for col, w in zip(self.columns, self.widths(width), strict=True):
             text, cls = cells.get(col.key, ("", ""))
-            segments.append(Segment(_fit(text, w, col.right), base + part(cls) if cls else base))
+            segments.append(Segment(_fit(text, w, col.right), self._style(state, cls)))
             segments.append(Segment(" ", base))
         return Strip(segments).adjust_cell_length(width, base)
-
-    def _partial(self, name: str) -> Style:
-        """A component class's own style (no background unless it sets one)."""
-        return self.get_component_rich_style(name, partial=True)
 
 
 def _fit(text: str, width: int, right: bool = False) -> str:
     """`text` cut or padded to exactly `width` cells."""
+    if text.isascii():  # one cell per character: plain slicing (the common, fast case)
+        if len(text) > width:
+            return text[: width - 1] + "…" if width > 1 else text[:width]
+        return text.rjust(width) if right else text.ljust(width)
     if cell_len(text) > width:
         return set_cell_size(text, width - 1) + "…" if width > 1 else set_cell_size(text, width)
     return text.rjust(width) if right else set_cell_size(text, width)
