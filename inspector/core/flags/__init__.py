@@ -23,7 +23,7 @@ from inspector.core.flags.response import (
 )
 from inspector.core.flags.structure import Structure, ToolCalls
 from inspector.core.flags.tokens import CODES as TOKEN_CODES
-from inspector.core.flags.tokens import TokenFacts, token_findings
+from inspector.core.flags.tokens import RowTokens, token_findings
 
 #: The row rules, in the order their findings are listed.
 RULES: tuple[Rule, ...] = (
@@ -67,7 +67,7 @@ class FlagRun:
         self.found: dict[int, list[Finding]] = {}
         self.length_bias = LengthBias()
 
-    def add(self, index: int, conv: Conversation, facts: TokenFacts | None = None) -> list[Finding]:
+    def add(self, index: int, conv: Conversation, facts: RowTokens | None = None) -> list[Finding]:
         findings = flag_row(conv) + token_findings(facts, self.max_length)
         self.length_bias.observe(index, conv)
         if findings:
@@ -87,7 +87,7 @@ __all__ = [
     "FlagRun",
     "Finding",
     "Rule",
-    "TokenFacts",
+    "RowTokens",
     "flag_row",
     "token_findings",
 ]

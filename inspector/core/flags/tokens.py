@@ -13,7 +13,7 @@ from inspector.core.flags.base import ERROR, WARNING, Finding
 
 
 @dataclass(frozen=True, slots=True)
-class TokenFacts:
+class RowTokens:
     """What tokenizing one row found."""
 
     total: int
@@ -28,7 +28,7 @@ CODES = {
 }
 
 
-def token_findings(facts: TokenFacts | None, max_length: int | None) -> list[Finding]:
+def token_findings(facts: RowTokens | None, max_length: int | None) -> list[Finding]:
     """`too_long` and `no_trained_tokens` for one row (nothing without facts)."""
     if facts is None:
         return []
