@@ -52,32 +52,94 @@ def _fail_codes(spec: str | None) -> set[str]:
 
 @click.command("scan")
 @dataset_options
-@click.option("--against", "against", multiple=True, type=click.Path(path_type=Path),
-              help="A test set to check contamination against (any loadable file; repeatable).")
-@click.option("--against-field", "against_fields", multiple=True, metavar="COLUMN",
-              help="Text column(s) of the --against files (default: every text column).")
-@click.option("--max-length", type=click.IntRange(min=1), default=None,
-              help="Token limit for the too_long / no_trained_tokens flags (needs token facts).")
-@click.option("--json", "json_out", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Write the full result as JSON to this file ('-' for stdout).")
-@click.option("--fail-on", "fail_on", default=None, metavar="CODE,...",
-              help="Exit 1 when any of these codes occurs: flag codes, duplicate_exact, "
-                   "duplicate_near, contamination, leakage, ... or a severity (error, warning).")
-@click.option("--near-threshold", type=click.FloatRange(0.05, 1.0), default=0.8, show_default=True,
-              help="Jaccard similarity (word 5-grams) for near duplicates.")
-@click.option("--prompt-threshold", type=click.FloatRange(0.05, 1.0), default=0.8,
-              show_default=True, help="Jaccard similarity (character 3-grams) for near-duplicate prompts.")
-@click.option("--ngram", type=click.IntRange(min=3), default=13, show_default=True,
-              help="Words in a shared run that count as contamination.")
-@click.option("--semantic", is_flag=True, help="Also find semantic duplicates (embeddings, cosine > 0.95).")
-@click.option("--clusters", is_flag=True, help="Also cluster the rows by topic and list the clusters.")
-@click.option("--embed-model", default="auto", show_default=True,
-              help="Embedding model for --semantic and --clusters (a local folder or cached name).")
+@click.option(
+    "--against",
+    "against",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="A test set to check contamination against (any loadable file; repeatable).",
+)
+@click.option(
+    "--against-field",
+    "against_fields",
+    multiple=True,
+    metavar="COLUMN",
+    help="Text column(s) of the --against files (default: every text column).",
+)
+@click.option(
+    "--max-length",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Token limit for the too_long / no_trained_tokens flags (needs token facts).",
+)
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the full result as JSON to this file ('-' for stdout).",
+)
+@click.option(
+    "--fail-on",
+    "fail_on",
+    default=None,
+    metavar="CODE,...",
+    help="Exit 1 when any of these codes occurs: flag codes, duplicate_exact, "
+    "duplicate_near, contamination, leakage, ... or a severity (error, warning).",
+)
+@click.option(
+    "--near-threshold",
+    type=click.FloatRange(0.05, 1.0),
+    default=0.8,
+    show_default=True,
+    help="Jaccard similarity (word 5-grams) for near duplicates.",
+)
+@click.option(
+    "--prompt-threshold",
+    type=click.FloatRange(0.05, 1.0),
+    default=0.8,
+    show_default=True,
+    help="Jaccard similarity (character 3-grams) for near-duplicate prompts.",
+)
+@click.option(
+    "--ngram",
+    type=click.IntRange(min=3),
+    default=13,
+    show_default=True,
+    help="Words in a shared run that count as contamination.",
+)
+@click.option(
+    "--semantic", is_flag=True, help="Also find semantic duplicates (embeddings, cosine > 0.95)."
+)
+@click.option(
+    "--clusters", is_flag=True, help="Also cluster the rows by topic and list the clusters."
+)
+@click.option(
+    "--embed-model",
+    default="auto",
+    show_default=True,
+    help="Embedding model for --semantic and --clusters (a local folder or cached name).",
+)
 @click.option("--no-cache", is_flag=True, help="Recompute even if a cached result exists.")
 @handle_input_errors
-def command(path, fmt, column_map, state_dir, against, against_fields, max_length, json_out,
-            fail_on, near_threshold, prompt_threshold, ngram, semantic, clusters, embed_model,
-            no_cache):
+def command(
+    path,
+    fmt,
+    column_map,
+    state_dir,
+    against,
+    against_fields,
+    max_length,
+    json_out,
+    fail_on,
+    near_threshold,
+    prompt_threshold,
+    ngram,
+    semantic,
+    clusters,
+    embed_model,
+    no_cache,
+):
     """Find what is wrong in a dataset: quality flags with reasons and evidence, exact / near /
     prompt / semantic duplicates, benchmark contamination (--against) and split leakage.
 

@@ -29,13 +29,17 @@ def print_summary(result, clusters=None, json_out=None, console: Console | None 
     console = console or Console()
     rows = sum(result.splits.values())
     splits = ", ".join(f"{s} {n:,}" for s, n in result.splits.items())
-    console.print(f"[bold]{result.path}[/]  format: [bold cyan]{result.format}[/]  rows: {rows:,} ({splits})")
+    console.print(
+        f"[bold]{result.path}[/]  format: [bold cyan]{result.format}[/]  rows: {rows:,} ({splits})"
+    )
     _flags(console, result)
     _duplicates(console, result)
     _contamination(console, result)
     _leakage(console, result)
     if result.problems:
-        console.print(f"[bold red]{len(result.problems):,} rows could not be normalized[/] (see the JSON)")
+        console.print(
+            f"[bold red]{len(result.problems):,} rows could not be normalized[/] (see the JSON)"
+        )
     if clusters is not None:
         _clusters(console, clusters)
     if json_out is not None:
@@ -58,7 +62,9 @@ def _flags(console: Console, result) -> None:
         ex = first[code]
         example = Text(f"{_where(ex)} ", style="dim")
         example.append(_clip(ex["evidence"]))
-        table.add_row(code, Text(severity, style=SEVERITY_STYLE.get(severity, "")), f"{len(items):,}", example)
+        table.add_row(
+            code, Text(severity, style=SEVERITY_STYLE.get(severity, "")), f"{len(items):,}", example
+        )
     console.print(table)
 
 
@@ -78,13 +84,19 @@ def _duplicates(console: Console, result) -> None:
         example = ", ".join(_where(m) for m in groups[0][:6]) if groups else ""
         if groups and len(groups[0]) > 6:
             example += ", …"
-        table.add_row(labels.get(kind, kind), f"{len(groups):,}", f"{members:,}",
-                      f"{members - len(groups):,}", example)
+        table.add_row(
+            labels.get(kind, kind),
+            f"{len(groups):,}",
+            f"{members:,}",
+            f"{members - len(groups):,}",
+            example,
+        )
     console.print(table)
     if result.conflicting_prompts:
         console.print(
             f"[yellow]{len(result.conflicting_prompts):,} prompts have different answers[/] "
-            "(conflicting labels), e.g. " + ", ".join(_where(m) for m in result.conflicting_prompts[0][:6])
+            "(conflicting labels), e.g. "
+            + ", ".join(_where(m) for m in result.conflicting_prompts[0][:6])
         )
     if result.sweep:
         points = "  ".join(f"{p['threshold']:g}: {p['rows_removed']:,}" for p in result.sweep)

@@ -186,7 +186,10 @@ def ngram_hits(texts: Sequence[str], index: NgramIndex, first_row: int = 0) -> l
         for r in np.unique(row_of[hit]).tolist():
             lo, hi = grams.offsets[r], grams.offsets[r + 1]
             values = grams.values[lo:hi]
-            holders = [set(index.items_of(v).tolist()) if h else set() for v, h in zip(values, hit[lo:hi])]
+            holders = [
+                set(index.items_of(v).tolist()) if h else set()
+                for v, h in zip(values, hit[lo:hi], strict=True)
+            ]
             votes: dict[int, int] = {}
             for held in holders:
                 for item in held:
@@ -261,7 +264,7 @@ def near_hits(
         if items:
             for g in group:
                 consider(g, items[0], 1.0)
-    for (i, j), sim in zip(found.pairs.tolist(), found.similarity.tolist()):
+    for (i, j), sim in zip(found.pairs.tolist(), found.similarity.tolist(), strict=True):
         for a in groups[i]:
             for b in groups[j]:
                 consider(a, b, sim)

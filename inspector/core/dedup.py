@@ -80,7 +80,7 @@ def exact_groups(hashes: np.ndarray, valid: np.ndarray | None = None) -> list[Gr
     order = ids[np.lexsort((ids, hashes[ids]))]
     h = hashes[order]
     bounds = np.nonzero(np.concatenate(([True], h[1:] != h[:-1], [True])))[0]
-    groups = [order[a:b] for a, b in zip(bounds[:-1], bounds[1:]) if b - a > 1]
+    groups = [order[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b - a > 1]
     groups.sort(key=lambda g: g[0])
     return [Group(g, np.ones(len(g))) for g in groups]
 
@@ -97,7 +97,7 @@ def components(n: int, pairs: np.ndarray) -> list[np.ndarray]:
     order = np.argsort(labels, kind="stable")  # stable: members stay in row order
     lab = labels[order]
     bounds = np.nonzero(np.concatenate(([True], lab[1:] != lab[:-1], [True])))[0]
-    groups = [order[a:b] for a, b in zip(bounds[:-1], bounds[1:]) if b - a > 1]
+    groups = [order[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b - a > 1]
     groups.sort(key=lambda g: g[0])
     return groups
 
@@ -111,7 +111,11 @@ class SweepPoint:
     rows_removed: int
 
     def to_json(self) -> dict:
-        return {"threshold": self.threshold, "groups": self.groups, "rows_removed": self.rows_removed}
+        return {
+            "threshold": self.threshold,
+            "groups": self.groups,
+            "rows_removed": self.rows_removed,
+        }
 
 
 @dataclass(frozen=True, slots=True)

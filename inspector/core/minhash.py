@@ -155,7 +155,7 @@ class NearPairs:
                 for y in range(x + 1, len(rows)):
                     out_pairs.append((rows[x], rows[y]))
                     out_sims.append(1.0)
-        for (i, j), sim in zip(self.pairs.tolist(), self.similarity.tolist()):
+        for (i, j), sim in zip(self.pairs.tolist(), self.similarity.tolist(), strict=True):
             for a in members[i]:
                 for b in members[j]:
                     out_pairs.append((min(a, b), max(a, b)))

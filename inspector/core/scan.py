@@ -14,6 +14,7 @@ scan of unchanged data is a file read.
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from collections.abc import Generator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -22,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from inspector.core import dedup, shingles
-from inspector.core.conversation import SYSTEM, Conversation
+from inspector.core.conversation import SYSTEM, TOOL, USER, Conversation
 from inspector.core.errors import InputError
 from inspector.core.flags import CODES, FlagRun, RowTokens
 from inspector.core.progress import Progress, check
@@ -57,7 +58,7 @@ class ScanSettings:
         parts = asdict(self)
         # Test files are keyed by content, not just by name.
         parts["against"] = [[p, _file_digest(Path(p))] for p in self.against]
-        return parts
+        return json.loads(json.dumps(parts))  # tuples become lists, as in the cached JSON
 
 
 def _file_digest(path: Path) -> str:
@@ -86,8 +87,26 @@ def row_text(conv: Conversation) -> str:
 def near_text(conv: Conversation) -> str:
     """The text compared for near duplicates: every turn but system prompts, which are often
     one long template shared by all rows and would make every row a near duplicate."""
-    turns = [t for t in conv.turns if t.role != SYSTEM] + (conv.chosen or []) + (conv.rejected or [])
+    turns = (
+        [t for t in conv.turns if t.role != SYSTEM] + (conv.chosen or []) + (conv.rejected or [])
+    )
     return "\n".join(t.content for t in turns)
+
+
+def instruction_text(conv: Conversation) -> str:
+    """What near-duplicate prompts compare: the task asked, without the data it applies to.
+
+    Alpaca rows: the instruction field alone (rewriting "the following sentence" is the same
+    task whatever the sentence). Other rows: the user turns before the first answer, system
+    prompts left out (they are often shared by every row).
+    """
+    out = []
+    for t in conv.turns:
+        if t.role == USER:
+            out.append((t.fields or {}).get("instruction", t.content))
+        elif t.role not in (SYSTEM, TOOL):
+            break
+    return "\n\n".join(out)
 
 
 def _facts_for(token_facts, split: str, row: int) -> RowTokens | None:
@@ -181,7 +200,8 @@ def scan(
             return ScanResult.from_json(cached)
 
     tests = [
-        contamination.load_test_set(p, list(settings.against_fields) or None) for p in settings.against
+        contamination.load_test_set(p, list(settings.against_fields) or None)
+        for p in settings.against
     ]
     indexes = [contamination.NgramIndex(t, settings.contamination_ngram) for t in tests]
     rows = _Rows()
@@ -193,7 +213,9 @@ def scan(
     def flush():
         first = len(rows.valid) - len(pending)
         rows.near_parts.append(shingles.shingle_sets([p[0] for p in pending], settings.near_ngram))
-        rows.prompt_parts.append(shingles.shingle_sets([p[1] for p in pending], PROMPT_NGRAM, "char"))
+        rows.prompt_parts.append(
+            shingles.shingle_sets([p[1] for p in pending], PROMPT_NGRAM, "char")
+        )
         for index in indexes:
             hits.extend(contamination.ngram_hits([p[2] for p in pending], index, first))
         pending.clear()
@@ -214,7 +236,7 @@ def scan(
             rows.prompt_hash.append(dedup.text_hash(prompt))
             rows.has_prompt.append(conv.chosen is None and bool(prompt.strip()))
             rows.answer_hash.append(dedup.text_hash(conv.response_text()))
-            pending.append((near_text(conv), prompt, conv.all_text()))
+            pending.append((near_text(conv), instruction_text(conv), conv.all_text()))
             if len(pending) >= BATCH:
                 flush()
                 check(cancel)
@@ -249,7 +271,9 @@ def _dataset_steps(ds, settings, rows, flags, tests, hits, cancel):
     conflicting = [g for g in duplicates["prompt"] if len(set(answers[g.members].tolist())) > 1]
     yield Progress("duplicates", 1, 4)
     near_sets = _concat(rows.near_parts)
-    near = yield from dedup.near_groups(near_sets, settings.near_threshold, settings.sweep, cancel=cancel)
+    near = yield from dedup.near_groups(
+        near_sets, settings.near_threshold, settings.sweep, cancel=cancel
+    )
     duplicates["near"] = near.groups
     prompt_sets = _concat(rows.prompt_parts)
     has_prompt = np.array(rows.has_prompt)
@@ -266,7 +290,9 @@ def _dataset_steps(ds, settings, rows, flags, tests, hits, cancel):
         check(cancel)
         hits.extend(contamination.near_hits(near_sets, text_of, test, cancel=cancel))
     if settings.semantic:
-        duplicates["semantic"] = yield from _semantic(ds, settings, splits, split_of, row_of, cancel)
+        duplicates["semantic"] = yield from _semantic(
+            ds, settings, splits, split_of, row_of, cancel
+        )
     yield Progress("duplicates", 4, 4)
 
     leakage = []
@@ -287,9 +313,7 @@ def _dataset_steps(ds, settings, rows, flags, tests, hits, cancel):
         fingerprint=ds.fingerprint,
         splits={s: ds.num_rows(s) for s in splits},
         settings=settings.key_parts(),
-        findings=[
-            {**ref(i), **f.to_json()} for i in sorted(found) for f in found[i]
-        ],
+        findings=[{**ref(i), **f.to_json()} for i in sorted(found) for f in found[i]],
         duplicates={
             k: [group_json(g, ref, similarity=k not in ("exact", "prompt")) for g in v]
             for k, v in duplicates.items()
@@ -330,7 +354,7 @@ def _semantic(ds, settings, splits, split_of, row_of, cancel):
             f"this installation does not have ({err})."
         ) from None
     emb = yield from embed_dataset(ds, model=settings.embed_model, cancel=cancel)
-    where = {(splits[s], int(r)): i for i, (s, r) in enumerate(zip(split_of, row_of))}
+    where = {(splits[s], int(r)): i for i, (s, r) in enumerate(zip(split_of, row_of, strict=True))}
     order = np.array([where[(s, int(r))] for s, r in emb.keys], dtype=np.int64)
     groups = yield from dedup.semantic_groups(emb.vectors, settings.semantic_threshold, cancel)
     out = []

@@ -5,7 +5,9 @@ Rows are addressed as `{"split", "row"}` everywhere. Keys of `to_json()`:
 - `flags`: `{code: [{"split", "row"}, ...]}`; `findings`: the same with severity and evidence.
 - `duplicates`: `{"exact" | "prompt" | "near" | "near_prompt" | "semantic": [[row, ...], ...]}`,
   the first row of each group being its representative (near and semantic members carry
-  their `similarity` to it); `conflicting_prompts`: the prompt groups whose answers differ;
+  their `similarity` to it). `prompt` groups rows with the same prompt (system, user turns
+  and Alpaca input); `near_prompt` compares only the instruction (`scan.instruction_text`);
+  `conflicting_prompts`: the prompt groups whose answers differ;
   `duplicate_sweep`: rows each near-duplicate threshold would remove.
 - `contamination`: `[{"split", "row", "against", "item", "item_text", "kind", "ngram"}]`.
 - `leakage`: `[{"kind": "exact" | "near", "rows": [...]}]`, groups spanning several splits.
@@ -23,7 +25,7 @@ from inspector.core.flags import SEVERITIES
 def group_json(group, ref: Callable[[int], dict], similarity: bool = False) -> list[dict]:
     """A duplicate group as a list of row addresses (with similarities when asked)."""
     out = []
-    for i, sim in zip(group.members.tolist(), group.similarity.tolist()):
+    for i, sim in zip(group.members.tolist(), group.similarity.tolist(), strict=True):
         item = ref(i)
         if similarity:
             item["similarity"] = round(float(sim), 4)

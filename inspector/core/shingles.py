@@ -44,7 +44,9 @@ class Tokens:
 def _word_table() -> np.ndarray:
     """For each BMP codepoint, whether it belongs in a word (categories L*, N*, M*)."""
     return np.fromiter(
-        (unicodedata.category(chr(c))[0] in "LNM" for c in range(0x10000)), dtype=np.bool_, count=0x10000
+        (unicodedata.category(chr(c))[0] in "LNM" for c in range(0x10000)),
+        dtype=np.bool_,
+        count=0x10000,
     )
 
 

@@ -1,4 +1,4 @@
-"""Broken text encoding: mojibake (UTF-8 read as Latin-1/cp1252) and invisible control characters."""
+"""Broken text encoding: mojibake (UTF-8 read as Latin-1/cp1252) and invisible control chars."""
 
 from __future__ import annotations
 
@@ -46,5 +46,8 @@ class Encoding(Rule):
             if m:
                 count = len(CONTROL.findall(text))
                 yield self.finding(
-                    "control_chars", f"U+{ord(m.group()):04X} ({count} in this turn)", loc.where, m.span()
+                    "control_chars",
+                    f"U+{ord(m.group()):04X} ({count} in this turn)",
+                    loc.where,
+                    m.span(),
                 )

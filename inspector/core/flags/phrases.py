@@ -38,15 +38,16 @@ REFUSAL_PATTERNS = [
     r"\b(?:it|this) (?:would be|is) (?:unethical|illegal|inappropriate) (?:for me )?to\b",
 ]
 
+_AI = r"an? (?:ai|artificial intelligence)(?: language model| model| assistant| chatbot| system)?\b"
+
 BOILERPLATE_PATTERNS = [
-    r"\bas an? (?:ai|artificial intelligence)(?: language model| model| assistant| chatbot| system)?\b",
+    r"\bas " + _AI,
     r"\bas a (?:large )?language model\b",
-    r"\bI{_A}?m (?:just |only )?an? (?:ai|artificial intelligence)(?: language model| model| assistant)?\b",
-    r"\bI am (?:just |only )?an? (?:ai|artificial intelligence)(?: language model| model| assistant)?\b",
-    r"\bI (?:do not|don{_A}?t) have (?:personal |any )?(?:opinions|feelings|emotions|beliefs|preferences|"
-    r"personal experiences|a physical body|consciousness)\b",
-    r"\bI (?:do not|don{_A}?t) have (?:access to |the ability to (?:browse|access) )(?:the internet|real-time|"
-    r"current|live|up-to-date)",
+    r"\bI(?:{_A}?m| am) (?:just |only )?" + _AI,
+    r"\bI (?:do not|don{_A}?t) have (?:personal |any )?(?:opinions|feelings|emotions|beliefs"
+    r"|preferences|personal experiences|a physical body|consciousness)\b",
+    r"\bI (?:do not|don{_A}?t) have (?:access to |the ability to (?:browse|access) )"
+    r"(?:the internet|real-time|current|live|up-to-date)",
     r"\bmy (?:training data|knowledge cutoff|knowledge cut-off|training cutoff)\b",
     r"\b(?:trained|developed|created) by openai\b",
 ]
@@ -61,13 +62,33 @@ BOILERPLATE = _compile(BOILERPLATE_PATTERNS)
 #: Every pattern above contains one of these words (lower-cased, curly apostrophes made
 #: straight); a substring test rules most turns out long before a regex search would.
 REFUSAL_HINTS = (
-    "sorry", "can't", "cant", "cannot", "can not", "unable", "not able", "won't", "decline",
-    "against my", "comfortable", "permitted", "allowed", "unethical", "illegal",
+    "sorry",
+    "can't",
+    "cant",
+    "cannot",
+    "can not",
+    "unable",
+    "not able",
+    "won't",
+    "decline",
+    "against my",
+    "comfortable",
+    "permitted",
+    "allowed",
+    "unethical",
+    "illegal",
     "inappropriate",
 )
 BOILERPLATE_HINTS = (
-    " ai", "artificial intelligence", "language model", "i don't have", "i dont have", "i do not have",
-    "my training", "my knowledge", "openai",
+    " ai",
+    "artificial intelligence",
+    "language model",
+    "i don't have",
+    "i dont have",
+    "i do not have",
+    "my training",
+    "my knowledge",
+    "openai",
 )
 
 
@@ -91,7 +112,9 @@ class Phrases(Rule):
                     continue
                 m = pattern.search(text)
                 if m:
-                    yield self.finding(code, _context(text, m.start(), m.end()), loc.where, m.span())
+                    yield self.finding(
+                        code, _context(text, m.start(), m.end()), loc.where, m.span()
+                    )
 
 
 def _context(text: str, start: int, end: int, around: int = 30) -> str:

@@ -61,8 +61,18 @@ NOT_PERSONAL_IPS = {"0.0.0.0", "127.0.0.1", "255.255.255.255", "1.1.1.1", "8.8.8
 #: Every SECRET alternative contains one of these (lower-cased); testing substrings first is
 #: several times faster than running the full pattern over every turn.
 _SECRET_HINTS = (
-    "sk-", "akia", "gh", "xox", "aiza", "hf_", "k_live_", "private key",
-    "api", "key", "token", "passw",
+    "sk-",
+    "akia",
+    "gh",
+    "xox",
+    "aiza",
+    "hf_",
+    "k_live_",
+    "private key",
+    "api",
+    "key",
+    "token",
+    "passw",
 )
 
 
@@ -104,7 +114,13 @@ def _ip(text: str):
     for m in IPV4.finditer(text):
         parts = m.group().split(".")
         if all(int(p) <= 255 and (p == "0" or not p.startswith("0")) for p in parts):
-            if m.group() not in NOT_PERSONAL_IPS:
+            before = text[max(0, m.start() - 10) : m.start()].lower()
+            # "version 1.2.3.4", "v1.2.3.4": a version number, not an address.
+            if (
+                m.group() not in NOT_PERSONAL_IPS
+                and "version" not in before
+                and not before.endswith("v")
+            ):
                 return m
     return None
 

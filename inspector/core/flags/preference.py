@@ -37,7 +37,10 @@ class Pairs(Rule):
 
     codes = {
         "chosen_equals_rejected": (ERROR, "chosen and rejected are identical"),
-        "chosen_equals_rejected_whitespace": (ERROR, "chosen and rejected differ only in whitespace"),
+        "chosen_equals_rejected_whitespace": (
+            ERROR,
+            "chosen and rejected differ only in whitespace",
+        ),
         "empty_side": (ERROR, "the chosen or rejected side is missing or blank"),
         "prompts_differ": (WARNING, "chosen and rejected continue different prompts"),
     }
@@ -54,7 +57,9 @@ class Pairs(Rule):
         if chosen == rejected:
             yield self.finding("chosen_equals_rejected", chosen, "chosen")
         elif _SPACE.sub(" ", chosen).strip() == _SPACE.sub(" ", rejected).strip():
-            yield self.finding("chosen_equals_rejected_whitespace", f"{chosen!r} vs {rejected!r}", "chosen")
+            yield self.finding(
+                "chosen_equals_rejected_whitespace", f"{chosen!r} vs {rejected!r}", "chosen"
+            )
         if conv.prompts_differ:
             yield self.finding("prompts_differ", f"chosen: {chosen} | rejected: {rejected}", "row")
 

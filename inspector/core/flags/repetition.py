@@ -40,7 +40,7 @@ def _repeated_unit(words: list[str], gram: tuple[str, ...]) -> str:
     """The phrase that repeats: from one occurrence of `gram` up to its most common next one."""
     n = len(gram)
     starts = [i for i in range(len(words) - n + 1) if tuple(words[i : i + n]) == gram]
-    gaps = Counter(b - a for a, b in zip(starts, starts[1:]))
+    gaps = Counter(b - a for a, b in zip(starts, starts[1:], strict=False))
     if gaps:
         gap = gaps.most_common(1)[0][0]
         if n <= gap <= 40:
@@ -68,13 +68,18 @@ def repetition(text: str) -> str | None:
                 dup_chars += len(ln)
             seen.add(ln)
         total_chars = sum(len(ln) for ln in lines)
-        if dup_lines / len(lines) > DUP_LINE_FRACTION or dup_chars / total_chars > DUP_LINE_CHAR_FRACTION:
+        if (
+            dup_lines / len(lines) > DUP_LINE_FRACTION
+            or dup_chars / total_chars > DUP_LINE_CHAR_FRACTION
+        ):
             top, count = Counter(lines).most_common(1)[0]
-            return f"{dup_lines} of {len(lines)} lines repeat an earlier line (e.g. {count}x {top!r})"
+            return (
+                f"{dup_lines} of {len(lines)} lines repeat an earlier line (e.g. {count}x {top!r})"
+            )
     lengths = [len(w) for w in words]
     total = sum(lengths)
     for n, limit in TOP_NGRAM_CHAR_FRACTION.items():
-        grams = Counter(zip(*(words[i:] for i in range(n))))
+        grams = Counter(zip(*(words[i:] for i in range(n)), strict=False))
         gram, count = grams.most_common(1)[0]
         covered = count * sum(len(w) for w in gram)
         if count > 1 and covered / total > limit:

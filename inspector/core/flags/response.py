@@ -21,7 +21,10 @@ ECHO_MIN_WORDS = 4
 #: items often end without punctuation. Project choice, tuned on the real datasets in tests.
 TRUNCATION_MIN_WORDS = 12
 #: Endings that are never a finished sentence: a comma, an opening bracket or a dangling word.
-_CUT_END = re.compile(r"(?:[,(\[{]|\b(?:and|or|but|the|a|an|of|to|with|for|in|on|as|is|are|was|that|which|because|if))$", re.I)
+_CUT_END = re.compile(
+    r"(?:[,(\[{]|\b(?:and|or|but|the|a|an|of|to|with|for|in|on|as|is|are|was|that|which|because|if))$",
+    re.I,
+)
 
 
 _NOT_PROSE = re.compile(r"\s*(?:[-*+#|>]|\d+[.)]\s)")
@@ -39,7 +42,7 @@ class EmptyResponse(Rule):
     codes = {"empty_response": (ERROR, "the answer is empty or whitespace only")}
 
     def check(self, conv: Conversation):
-        for name, loc in responses(conv):
+        for _, loc in responses(conv):
             if loc is not None and not loc.turn.content.strip() and not loc.turn.tool_calls:
                 yield self.finding("empty_response", repr(loc.turn.content), loc.where)
 
@@ -61,7 +64,7 @@ class ShortResponse(Rule):
 def _trigrams(tokens: list[str]) -> set[tuple[str, ...]]:
     if len(tokens) < 3:
         return {tuple(tokens)}
-    return set(zip(tokens, tokens[1:], tokens[2:]))
+    return set(zip(tokens, tokens[1:], tokens[2:], strict=False))
 
 
 class RepeatsInstruction(Rule):
@@ -118,7 +121,10 @@ class TruncatedResponse(Rule):
             if reason:
                 tail = text[-60:]
                 yield self.finding(
-                    "truncated_response", f"{reason}: …{tail}", loc.where, (len(text) - len(tail), len(text))
+                    "truncated_response",
+                    f"{reason}: …{tail}",
+                    loc.where,
+                    (len(text) - len(tail), len(text)),
                 )
 
 

@@ -47,7 +47,9 @@ class Structure(Rule):
 class ToolCalls(Rule):
     """Tool-call arguments (and the declared tool schema) must be valid JSON."""
 
-    codes = {"bad_tool_call_json": (ERROR, "tool-call arguments or the tools schema are not valid JSON")}
+    codes = {
+        "bad_tool_call_json": (ERROR, "tool-call arguments or the tools schema are not valid JSON")
+    }
 
     def check(self, conv: Conversation):
         if conv.tools:
@@ -69,4 +71,3 @@ def _json_error(text: str) -> str | None:
     except json.JSONDecodeError as err:
         return f"{err.msg} at character {err.pos}"
     return None
-

@@ -35,9 +35,21 @@ def token_findings(facts: RowTokens | None, max_length: int | None) -> list[Find
     out = []
     if max_length is not None and facts.total > max_length:
         out.append(
-            Finding("too_long", CODES["too_long"][0], f"{facts.total} tokens > max length {max_length}", "row")
+            Finding(
+                "too_long",
+                CODES["too_long"][0],
+                f"{facts.total} tokens > max length {max_length}",
+                "row",
+            )
         )
     if facts.trained == 0:
         where = f"after truncation to {max_length} tokens" if max_length else "in the whole row"
-        out.append(Finding("no_trained_tokens", CODES["no_trained_tokens"][0], f"0 trained tokens {where}", "row"))
+        out.append(
+            Finding(
+                "no_trained_tokens",
+                CODES["no_trained_tokens"][0],
+                f"0 trained tokens {where}",
+                "row",
+            )
+        )
     return out
