@@ -49,13 +49,15 @@ def tokenize(data, offsets, is_word_bmp, chars, spans):
     joined by one space. With `spans` true the byte range of every word is returned as well.
     """
     rows = offsets.shape[0] - 1
-    out = np.empty(data.shape[0] + rows, dtype=np.uint64)
+    # Bounds: a word takes at least one byte plus a separator; characters never outnumber bytes.
+    out = np.empty(data.shape[0] + rows if chars else data.shape[0] // 2 + rows, dtype=np.uint64)
     out_off = np.empty(rows + 1, dtype=np.int64)
-    out_spans = np.empty((data.shape[0] if spans else 0, 2), dtype=np.int64)
+    out_spans = np.empty((data.shape[0] // 2 + 1 if spans else 0, 2), dtype=np.int64)
     space = fmix64(_U64(32) + _FNV_OFFSET)
     out_off[0] = 0
     m = 0
     nspan = 0
+    base = offsets[0]
     for i in range(rows):
         k = offsets[i]
         end = offsets[i + 1]
@@ -63,25 +65,25 @@ def tokenize(data, offsets, is_word_bmp, chars, spans):
         h = _FNV_OFFSET
         start = k
         words = 0
-        while k <= end:
-            if k < end:
-                b0 = np.int64(data[k])
-                if b0 < 0x80:
-                    cp, width = b0, 1
-                elif b0 < 0xE0:
-                    cp, width = b0 & 0x1F, 2
+        while k < end:
+            b0 = data[k]
+            if b0 < 0x80:  # ASCII, nearly every byte of most data: no decoding
+                cp = np.int64(b0)
+                width = 1
+                word_char = is_word_bmp[b0]
+            else:
+                if b0 < 0xE0:
+                    cp, width = np.int64(b0 & 0x1F), 2
                 elif b0 < 0xF0:
-                    cp, width = b0 & 0x0F, 3
+                    cp, width = np.int64(b0 & 0x0F), 3
                 else:
-                    cp, width = b0 & 0x07, 4
+                    cp, width = np.int64(b0 & 0x07), 4
                 for j in range(1, width):
                     cp = (cp << 6) | (np.int64(data[k + j]) & 0x3F)
                 if cp < 0x10000:
                     word_char = is_word_bmp[cp]
                 else:
                     word_char = not (0x1F000 <= cp <= 0x1FAFF)
-            else:
-                word_char, width, cp = False, 1, 0
             if word_char:
                 if not in_word:
                     in_word = True
@@ -96,20 +98,27 @@ def tokenize(data, offsets, is_word_bmp, chars, spans):
                     m += 1
                 else:
                     for j in range(width):
-                        h ^= _U64(data[k + j])
-                        h *= _FNV_PRIME
+                        h = (h ^ _U64(data[k + j])) * _FNV_PRIME
             elif in_word:
                 in_word = False
                 if not chars:
                     out[m] = fmix64(h)
                     m += 1
                 if spans:
-                    out_spans[nspan, 0] = start - offsets[0]
-                    out_spans[nspan, 1] = k - offsets[0]
+                    out_spans[nspan, 0] = start - base
+                    out_spans[nspan, 1] = k - base
                     nspan += 1
             k += width
+        if in_word:  # the row ends inside a word
+            if not chars:
+                out[m] = fmix64(h)
+                m += 1
+            if spans:
+                out_spans[nspan, 0] = start - base
+                out_spans[nspan, 1] = end - base
+                nspan += 1
         out_off[i + 1] = m
-    return out[:m], out_off, out_spans[:nspan]
+    return out[:m].copy(), out_off, out_spans[:nspan].copy()
 
 
 @njit(cache=True)
@@ -277,14 +286,35 @@ def jaccard_pairs(values, offsets, pairs):
 
 
 @njit(cache=True)
-def row_hashes(values, offsets):
-    """One 64-bit hash of each row's whole value sequence (equal sequences, equal hashes)."""
+def multiset_hashes(values, offsets):
+    """An order-independent 64-bit hash of each row's values (repeats counted): rows holding
+    the same values in any order hash equal, so equal hashes mean equal sets."""
     rows = offsets.shape[0] - 1
     out = np.empty(rows, dtype=np.uint64)
     for i in range(rows):
         h = _U64(offsets[i + 1] - offsets[i])
         for k in range(offsets[i], offsets[i + 1]):
-            h = (h ^ values[k]) * _SEQ
-            h ^= h >> _S31
+            h += fmix64(values[k] ^ _SEQ)
         out[i] = fmix64(h)
     return out
+
+
+@njit(cache=True)
+def sort_unique_subset(values, offsets, rows):
+    """`sort_unique_rows` for the listed rows only, in the order listed."""
+    total = 0
+    for r in rows:
+        total += offsets[r + 1] - offsets[r]
+    out = np.empty(total, dtype=values.dtype)
+    out_off = np.empty(rows.shape[0] + 1, dtype=np.int64)
+    out_off[0] = 0
+    m = 0
+    for t in range(rows.shape[0]):
+        r = rows[t]
+        seg = np.sort(values[offsets[r] : offsets[r + 1]])
+        for k in range(seg.shape[0]):
+            if k == 0 or seg[k] != seg[k - 1]:
+                out[m] = seg[k]
+                m += 1
+        out_off[t + 1] = m
+    return out[:m], out_off

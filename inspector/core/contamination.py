@@ -235,7 +235,7 @@ def near_hits(
 ) -> list[Hit]:
     """Rows whose word 5-gram set has Jaccard >= `threshold` with a test item's.
 
-    `row_shingles` are the rows' word 5-gram sets (`shingles.shingle_sets(texts, 5)`);
+    `row_shingles` are the rows' word 5-grams (`shingles.shingle_bags(texts, 5)` or sets);
     `text_of(row)` gives a row's text, asked only for the rows that match.
     """
     from inspector.core import minhash

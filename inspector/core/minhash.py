@@ -119,21 +119,30 @@ def candidate_pairs(
 
 
 def jaccard(shingles: Tokens, pairs: np.ndarray) -> np.ndarray:
-    """Exact Jaccard similarity of each pair of rows' shingle sets."""
+    """Exact Jaccard similarity of each pair of rows' shingle sets.
+
+    Rows may hold their shingles in any order, with repeats: only the rows named in `pairs`
+    are turned into sorted sets, which is far cheaper than sorting every row up front when,
+    as usual, few rows have a candidate.
+    """
     from inspector.core import _kernels
 
     if len(pairs) == 0:
         return np.zeros(0, dtype=np.float64)
-    return _kernels.jaccard_pairs(shingles.values, shingles.offsets, np.ascontiguousarray(pairs))
+    rows = np.unique(pairs)
+    values, offsets = _kernels.sort_unique_subset(shingles.values, shingles.offsets, rows)
+    local = np.searchsorted(rows, pairs)
+    return _kernels.jaccard_pairs(values, offsets, np.ascontiguousarray(local))
 
 
 @dataclass(frozen=True, slots=True)
 class NearPairs:
     """Verified near-duplicate pairs among distinct shingle sets, plus exact copies.
 
-    Rows whose shingle sets are identical are collapsed onto their first row (`rep_of[i]` is
-    that row; rows without shingles map to themselves and pair with nothing), and only those
-    representatives are paired: `pairs[k]` (i < j) have Jaccard `similarity[k]`.
+    Rows with identical shingles (the same values, repeated as often, in any order) are
+    collapsed onto their first row (`rep_of[i]` is that row; rows without shingles map to
+    themselves and pair with nothing), and only those representatives are paired:
+    `pairs[k]` (i < j) have Jaccard `similarity[k]`.
     """
 
     pairs: np.ndarray  # int64 (k, 2), representatives, i < j
@@ -172,15 +181,17 @@ def near_pairs(
 ) -> NearPairs:
     """Pairs of rows whose shingle sets have Jaccard >= `threshold` (up to LSH recall).
 
-    Rows with identical shingle sets are collapsed before LSH, so a row copied a thousand
-    times costs one signature in each bucket, never a million candidate pairs.
+    `shingles` may be sets (`shingles.shingle_sets`) or bags in text order
+    (`shingles.shingle_bags`, cheaper: nothing is sorted up front). Rows with identical
+    shingles are collapsed before LSH, so a row copied a thousand times costs one signature in
+    each bucket, never a million candidate pairs.
     """
     from inspector.core import _kernels
 
     banding = banding or choose_bands(threshold, num_perm)
     rows = len(shingles)
     has = shingles.counts() > 0
-    set_key = _kernels.row_hashes(shingles.values, shingles.offsets)
+    set_key = _kernels.multiset_hashes(shingles.values, shingles.offsets)
     # The first row of each identical set is its representative. Two different sets with one
     # key would take a 64-bit hash collision (odds about rows**2 / 2**65).
     order = np.lexsort((np.arange(rows), set_key))

@@ -17,17 +17,26 @@ import hashlib
 import json
 import threading
 from collections.abc import Generator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
 from inspector.core import dedup, shingles
-from inspector.core.conversation import SYSTEM, TOOL, USER, Conversation
+from inspector.core.conversation import Conversation
 from inspector.core.errors import InputError
-from inspector.core.flags import CODES, FlagRun, RowTokens
+from inspector.core.flags import CODES, FlagRun
 from inspector.core.progress import Progress, check
 from inspector.core.scan_result import ScanResult, group_json
+from inspector.core.scan_rows import (
+    RowData,
+    concat,
+    facts_digest,
+    facts_for,
+    instruction_text,
+    near_text,
+    row_text,
+)
 
 #: Bump when the result's content or shape changes, so old cache entries are not reused.
 SCAN_VERSION = 1
@@ -72,104 +81,6 @@ def _file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def row_text(conv: Conversation) -> str:
-    """The whole row, roles included, as compared for exact duplicates."""
-    parts = []
-    for name, turns in (("", conv.turns), ("chosen", conv.chosen), ("rejected", conv.rejected)):
-        for t in turns or []:
-            calls = "".join(f"{c.get('name')}({c.get('arguments')})" for c in t.tool_calls or [])
-            parts.append(f"{name}{t.role}\x1f{t.content}\x1f{calls}")
-    if conv.label is not None:
-        parts.append(f"label\x1f{conv.label}")
-    return "\x1e".join(parts)
-
-
-def near_text(conv: Conversation) -> str:
-    """The text compared for near duplicates: every turn but system prompts, which are often
-    one long template shared by all rows and would make every row a near duplicate."""
-    turns = (
-        [t for t in conv.turns if t.role != SYSTEM] + (conv.chosen or []) + (conv.rejected or [])
-    )
-    return "\n".join(t.content for t in turns)
-
-
-def instruction_text(conv: Conversation) -> str:
-    """What near-duplicate prompts compare: the task asked, without the data it applies to.
-
-    Alpaca rows: the instruction field alone (rewriting "the following sentence" is the same
-    task whatever the sentence). Other rows: the user turns before the first answer, system
-    prompts left out (they are often shared by every row).
-    """
-    out = []
-    for t in conv.turns:
-        if t.role == USER:
-            out.append((t.fields or {}).get("instruction", t.content))
-        elif t.role not in (SYSTEM, TOOL):
-            break
-    return "\n\n".join(out)
-
-
-def _facts_for(token_facts, split: str, row: int) -> RowTokens | None:
-    """One row's token facts from whatever the caller passed for its split: the tokens layer's
-    per-split `TokenFacts` (arrays `tokens`, `trained_kept`, `failed`), or a sequence of
-    `RowTokens` / `(total, trained)` pairs."""
-    if token_facts is None or split not in token_facts:
-        return None
-    facts = token_facts[split]
-    if hasattr(facts, "columns"):
-        if facts["failed"][row]:
-            return None
-        return RowTokens(int(facts["tokens"][row]), int(facts["trained_kept"][row]))
-    value = facts[row]
-    if value is None or isinstance(value, RowTokens):
-        return value
-    total, trained = value
-    return RowTokens(int(total), int(trained))
-
-
-def _facts_digest(token_facts) -> str | None:
-    if token_facts is None:
-        return None
-    h = hashlib.blake2b(digest_size=16)
-    for split in sorted(token_facts):
-        h.update(split.encode())
-        facts = token_facts[split]
-        if hasattr(facts, "columns"):
-            for name in ("tokens", "trained_kept", "failed"):
-                h.update(np.ascontiguousarray(facts[name]).tobytes())
-        else:
-            for v in facts:
-                h.update(repr(v if not isinstance(v, RowTokens) else (v.total, v.trained)).encode())
-    return h.hexdigest()
-
-
-@dataclass
-class _Rows:
-    """What the row pass collects, indexed by global row number."""
-
-    split_of: list[int] = field(default_factory=list)
-    row_of: list[int] = field(default_factory=list)
-    valid: list[bool] = field(default_factory=list)
-    row_hash: list[int] = field(default_factory=list)
-    prompt_hash: list[int] = field(default_factory=list)
-    has_prompt: list[bool] = field(default_factory=list)
-    answer_hash: list[int] = field(default_factory=list)
-    near_parts: list[shingles.Tokens] = field(default_factory=list)
-    prompt_parts: list[shingles.Tokens] = field(default_factory=list)
-
-
-def _concat(parts: list[shingles.Tokens]) -> shingles.Tokens:
-    if not parts:
-        return shingles.Tokens(np.zeros(0, np.uint64), np.zeros(1, np.int64))
-    values = np.concatenate([p.values for p in parts])
-    offsets = [np.zeros(1, np.int64)]
-    base = 0
-    for p in parts:
-        offsets.append(p.offsets[1:] + base)
-        base += int(p.offsets[-1])
-    return shingles.Tokens(values, np.concatenate(offsets))
-
-
 def scan(
     ds,
     settings: ScanSettings | None = None,
@@ -191,7 +102,7 @@ def scan(
         version=SCAN_VERSION,
         data=ds.fingerprint,
         settings=settings.key_parts(),
-        facts=_facts_digest(token_facts),
+        facts=facts_digest(token_facts),
     )
     if use_cache:
         cached = ds.cache.get_json("scan", key)
@@ -204,7 +115,7 @@ def scan(
         for p in settings.against
     ]
     indexes = [contamination.NgramIndex(t, settings.contamination_ngram) for t in tests]
-    rows = _Rows()
+    rows = RowData()
     flags = FlagRun(settings.max_length)
     problems, hits = [], []
     total = ds.total_rows
@@ -212,9 +123,9 @@ def scan(
 
     def flush():
         first = len(rows.valid) - len(pending)
-        rows.near_parts.append(shingles.shingle_sets([p[0] for p in pending], settings.near_ngram))
+        rows.near_parts.append(shingles.shingle_bags([p[0] for p in pending], settings.near_ngram))
         rows.prompt_parts.append(
-            shingles.shingle_sets([p[1] for p in pending], PROMPT_NGRAM, "char")
+            shingles.shingle_bags([p[1] for p in pending], PROMPT_NGRAM, "char")
         )
         for index in indexes:
             hits.extend(contamination.ngram_hits([p[2] for p in pending], index, first))
@@ -230,7 +141,7 @@ def scan(
                 problems.append({"split": split, "row": row, "reason": problem})
                 conv = Conversation("text", [])
             else:
-                flags.add(index, conv, _facts_for(token_facts, split, row))
+                flags.add(index, conv, facts_for(token_facts, split, row))
             prompt = conv.prompt_text()
             rows.row_hash.append(dedup.text_hash(row_text(conv)))
             rows.prompt_hash.append(dedup.text_hash(prompt))
@@ -270,12 +181,12 @@ def _dataset_steps(ds, settings, rows, flags, tests, hits, cancel):
     answers = np.array(rows.answer_hash)
     conflicting = [g for g in duplicates["prompt"] if len(set(answers[g.members].tolist())) > 1]
     yield Progress("duplicates", 1, 4)
-    near_sets = _concat(rows.near_parts)
+    near_sets = concat(rows.near_parts)
     near = yield from dedup.near_groups(
         near_sets, settings.near_threshold, settings.sweep, cancel=cancel
     )
     duplicates["near"] = near.groups
-    prompt_sets = _concat(rows.prompt_parts)
+    prompt_sets = concat(rows.prompt_parts)
     has_prompt = np.array(rows.has_prompt)
     prompt_near = yield from dedup.near_groups(
         _only(prompt_sets, has_prompt), settings.prompt_threshold, (), cancel=cancel

@@ -100,6 +100,12 @@ def ngrams(toks: Tokens, n: int) -> Tokens:
     return Tokens(values, offsets)
 
 
+def shingle_bags(texts: Sequence[str], n: int = 5, unit: str = "word") -> Tokens:
+    """Each text's shingle hashes in text order, repeats kept: enough for MinHash, and for
+    `minhash.jaccard`, which makes sets of only the rows it compares."""
+    return ngrams(tokens(texts, unit), n)
+
+
 def shingle_sets(texts: Sequence[str], n: int = 5, unit: str = "word") -> Tokens:
     """Each text as a set of shingle hashes (sorted, no repeats): the input to Jaccard."""
     from inspector.core import _kernels
