@@ -1,0 +1,5 @@
+"""Allow `python -m inspector.cli`."""
+
+from inspector.cli import main
+
+main()

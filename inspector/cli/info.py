@@ -1,0 +1,66 @@
+"""`inspector info`: format, splits, row counts, per-role lengths and the rows that failed."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from inspector.cli.common import dataset_options, handle_input_errors, open_from_options
+from inspector.cli.progress import run_with_progress
+
+#: How many problem rows the human-readable output lists before summarizing the rest.
+SHOW_PROBLEMS = 20
+
+
+@click.command("info")
+@dataset_options
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
+@handle_input_errors
+def command(path, fmt, column_map, state_dir, as_json):
+    """Show what a dataset holds: its format, splits, rows, lengths and unreadable rows.
+
+    Every row is checked; rows that cannot be normalized are listed with their split, row
+    number (0-based) and the reason. The input is only read, never modified.
+    """
+    from inspector.core.info import summarize
+
+    ds = open_from_options(path, fmt, column_map, state_dir)
+    summary = run_with_progress(summarize(ds), quiet=as_json)
+    if as_json:
+        click.echo(json.dumps(summary.to_json(), ensure_ascii=False, indent=2))
+        return
+    _print_summary(summary)
+
+
+def _print_summary(summary) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    mapped = {k: v for k, v in summary.column_map.items() if k != v}
+    console.print(f"[bold]{summary.path}[/]  format: [bold cyan]{summary.format}[/]")
+    if mapped:
+        console.print("columns: " + ", ".join(f"{k} <- {v}" for k, v in mapped.items()))
+    splits = Table(title="splits", title_justify="left")
+    splits.add_column("split")
+    splits.add_column("rows", justify="right")
+    splits.add_column("problems", justify="right")
+    for name, s in summary.splits.items():
+        splits.add_row(name, f"{s.rows:,}", f"{s.problems:,}")
+    console.print(splits)
+    roles = Table(title="turn lengths (characters)", title_justify="left")
+    for col in ("role", "turns", "mean", "p50", "p90", "p99", "max"):
+        roles.add_column(col, justify="left" if col == "role" else "right")
+    for role, r in summary.roles.items():
+        roles.add_row(role, f"{r.turns:,}", f"{r.mean:,.0f}", f"{r.p50:,}", f"{r.p90:,}",
+                      f"{r.p99:,}", f"{r.max:,}")
+    console.print(roles)
+    if summary.problems:
+        console.print(f"[bold red]{len(summary.problems):,} rows could not be normalized:[/]")
+        for p in summary.problems[:SHOW_PROBLEMS]:
+            console.print(f"  {p.split} row {p.row}: {p.reason}", markup=False, highlight=False)
+        if len(summary.problems) > SHOW_PROBLEMS:
+            console.print(f"  ... and {len(summary.problems) - SHOW_PROBLEMS:,} more (see --json)")
+    else:
+        console.print("[green]every row normalized[/]")

@@ -1,0 +1,338 @@
+"""Turn a path (a file, a folder of files, a `save_to_disk` folder) into a `datasets.DatasetDict`.
+
+Rows stay in Arrow, memory-mapped from the `datasets` cache: nothing here builds a Python list
+of all rows. Splits come from file names (train / validation|val|valid|dev / test); files whose
+names say no split go to `train`. Whatever cannot be read becomes an `InputError` naming the
+file and, where there is one, the line (see `inspector.core.diagnose`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from inspector.core.diagnose import check_utf8, diagnose_file, first_bytes
+from inspector.core.errors import InputError
+
+#: File suffixes we read, mapped to the `datasets` builder that reads them.
+BUILDERS = {
+    ".json": "json",
+    ".jsonl": "json",
+    ".ndjson": "json",
+    ".parquet": "parquet",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".arrow": "arrow",
+    ".txt": "text",
+}
+COMPRESSIONS = (".gz", ".bz2", ".xz", ".zst")
+
+#: Files that sit beside data but are not data (metadata of save_to_disk, our own manifests).
+NOT_DATA = {"dataset_info.json", "state.json", "dataset_dict.json", "manifest.json"}
+
+#: Column names that make a lone JSON object one record rather than a wrapper of records.
+RECORD_COLUMNS = {
+    "messages", "conversations", "conversation", "chosen", "rejected", "prompt", "completion",
+    "text", "instruction", "input", "output", "response", "context", "label", "tools", "system",
+}
+
+SPLIT_WORDS = {
+    "train": "train",
+    "training": "train",
+    "validation": "validation",
+    "valid": "validation",
+    "val": "validation",
+    "dev": "validation",
+    "eval": "validation",
+    "test": "test",
+    "testing": "test",
+}
+SPLIT_ORDER = ("train", "validation", "test")
+
+
+@dataclass
+class Loaded:
+    """What `load` read: the rows plus where they came from."""
+
+    path: Path
+    files: list[Path]
+    splits: "datasets.DatasetDict"  # noqa: F821 - imported lazily
+    split_files: dict[str, list[Path]]
+    json_columns: frozenset[str] = frozenset()
+    """Columns stored as JSON text because their values mix types (see `_reload_exact`)."""
+
+
+def builder_for(path: Path) -> str | None:
+    """The `datasets` builder for a file name, looking through a compression suffix."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in COMPRESSIONS:
+        suffixes = suffixes[:-1]
+    return BUILDERS.get(suffixes[-1]) if suffixes else None
+
+
+def split_of(path: Path) -> str:
+    """The split a file belongs to, from the words of its name; `train` when none says."""
+    stem = path.name.split(".")[0].lower()
+    for word in reversed(re.split(r"[^a-z0-9]+", stem)):
+        if word in SPLIT_WORDS:
+            return SPLIT_WORDS[word]
+    return "train"
+
+
+def is_saved_dataset(folder: Path) -> bool:
+    """Whether a folder was written by `Dataset.save_to_disk` / `DatasetDict.save_to_disk`."""
+    return (folder / "dataset_dict.json").is_file() or (
+        (folder / "state.json").is_file() and (folder / "dataset_info.json").is_file()
+    )
+
+
+def data_files_in(folder: Path) -> list[Path]:
+    """The data files directly inside a folder (hidden files and metadata skipped)."""
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file()
+        and not p.name.startswith(".")
+        and p.name not in NOT_DATA
+        and builder_for(p) is not None
+    )
+
+
+def load(path: Path) -> Loaded:
+    """Read `path` into a DatasetDict, or raise `InputError` saying what is wrong and where."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file or folder.")
+    if path.is_dir():
+        if is_saved_dataset(path):
+            return _load_saved(path)
+        files = data_files_in(path)
+        if not files:
+            _no_data_in_folder(path)
+    else:
+        if builder_for(path) is None:
+            raise InputError(
+                f"{path}: cannot tell the file type from its name. Readable types: "
+                + ", ".join(sorted(set(BUILDERS)))
+                + " (optionally compressed as .gz, .bz2, .xz or .zst)."
+            )
+        files = [path]
+
+    by_split: dict[str, list[Path]] = {}
+    for f in files:
+        by_split.setdefault(split_of(f), []).append(f)
+
+    per_file = {f: _load_file(f) for f in files}
+    _check_same_columns(path, per_file)
+    json_columns = frozenset(c for ds in per_file.values() for c in _mixed_columns(ds))
+    if json_columns:
+        per_file = {f: _reload_exact(f, ds, json_columns) for f, ds in per_file.items()}
+
+    import datasets
+
+    splits = {}
+    for split in sorted(by_split, key=_split_rank):
+        parts = [per_file[f] for f in by_split[split]]
+        if len(parts) == 1:
+            splits[split] = parts[0]
+        else:
+            try:
+                splits[split] = datasets.concatenate_datasets(parts)
+            except ValueError as err:
+                names = ", ".join(str(f) for f in by_split[split])
+                raise InputError(
+                    f"{names}: these files of the {split} split have the same columns but "
+                    f"different column types, so they cannot be read as one split ({err})."
+                ) from None
+    return Loaded(path, files, datasets.DatasetDict(splits), by_split, json_columns)
+
+
+def _mixed_columns(ds) -> list[str]:
+    """Top-level columns whose values (at any depth) mix types, which `datasets` types `Json`."""
+    import datasets
+
+    def has_json(feature) -> bool:
+        if isinstance(feature, datasets.Json):
+            return True
+        if isinstance(feature, dict):
+            return any(has_json(f) for f in feature.values())
+        inner = getattr(feature, "feature", None)
+        return inner is not None and has_json(inner)
+
+    return [name for name, f in ds.features.items() if has_json(f)]
+
+
+def _reload_exact(path: Path, first_load, json_columns: frozenset[str]):
+    """Re-read a JSON file keeping mixed-type columns exactly, as JSON text.
+
+    `datasets` stores a mixed column as JSON text but writes strings unquoted, so the string
+    "5" comes back as the number 5 and "[1]" as a list: a row whose `output` is the text "42"
+    would wrongly look like a row whose `output` is a number. We serialize those columns
+    ourselves (streamed into Arrow by `from_generator`); `InspectorDataset` decodes them.
+    """
+    import datasets
+
+    features = datasets.Features(
+        {name: datasets.Value("large_string") if name in json_columns else feature
+         for name, feature in first_load.features.items()}
+    )
+    with _quiet_datasets():
+        return datasets.Dataset.from_generator(
+            _exact_rows,
+            features=features,
+            gen_kwargs={"path": str(path.resolve()), "columns": tuple(features),
+                        "encoded": tuple(sorted(json_columns)), "stamp": path.stat().st_mtime_ns},
+        )
+
+
+def _exact_rows(path: str, columns: tuple[str, ...], encoded: tuple[str, ...], stamp: int):
+    """Records of a JSON / JSON Lines file with the `encoded` columns serialized as JSON text."""
+    del stamp  # part of the cache key only: a changed file must not reuse an old conversion
+    from inspector.core.diagnose import iter_json_records
+
+    for record in iter_json_records(Path(path)):
+        yield {
+            k: (json.dumps(record[k], ensure_ascii=False) if k in record else None)
+            if k in encoded else record.get(k)
+            for k in columns
+        }
+
+
+def _split_rank(name: str) -> tuple[int, str]:
+    return (SPLIT_ORDER.index(name) if name in SPLIT_ORDER else len(SPLIT_ORDER), name)
+
+
+def _no_data_in_folder(folder: Path) -> None:
+    subs = sorted(
+        p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")
+        and (is_saved_dataset(p) or data_files_in(p))
+    )
+    if subs:
+        listing = ", ".join(f"{s}/" for s in subs)
+        raise InputError(
+            f"{folder}: this folder holds no data files itself but {len(subs)} datasets in "
+            f"sub-folders ({listing}); open one of them."
+        )
+    raise InputError(
+        f"{folder}: no data files found (looked for "
+        + ", ".join(sorted(set(BUILDERS)))
+        + ", optionally compressed)."
+    )
+
+
+def _check_same_columns(root: Path, per_file: dict) -> None:
+    """Refuse a folder whose files are of different schemas: they are not one dataset."""
+    schemas: dict[tuple[str, ...], list[Path]] = {}
+    for f, ds in per_file.items():
+        schemas.setdefault(tuple(sorted(ds.column_names)), []).append(f)
+    if len(schemas) > 1:
+        lines = "; ".join(
+            f"{', '.join(p.name for p in fs)} has columns {', '.join(cols) or '(none)'}"
+            for cols, fs in schemas.items()
+        )
+        raise InputError(
+            f"{root}: the files in this folder have different schemas, so they are not one "
+            f"dataset: {lines}. Open each file on its own, or move them into separate folders."
+        )
+
+
+@contextmanager
+def _quiet_datasets():
+    """Silence `datasets`' own progress bars and error logging; we report errors ourselves."""
+    import datasets
+
+    was_enabled = datasets.utils.logging.is_progress_bar_enabled()
+    datasets.disable_progress_bars()
+    logger = logging.getLogger("datasets")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+        if was_enabled:
+            datasets.enable_progress_bars()
+
+
+def _load_file(path: Path):
+    """One file as a `datasets.Dataset`."""
+    import datasets
+
+    head = first_bytes(path, 4096)
+    if not head.strip():
+        raise InputError(f"{path}: the file is empty.")
+    builder = builder_for(path)
+    if builder in ("json", "csv", "text"):
+        check_utf8(path)
+    kwargs = {}
+    if builder == "csv" and path.name.lower().split(".")[1:2] == ["tsv"]:
+        kwargs["delimiter"] = "\t"
+    try:
+        with _quiet_datasets():
+            ds = datasets.load_dataset(
+                builder, data_files=str(path.resolve()), split="train", **kwargs
+            )
+    except InputError:
+        raise
+    except Exception as err:  # datasets wraps every parser error; find the real cause
+        raise diagnose_file(path, builder, err) from None
+    if builder == "json":
+        ds = _unwrap_single_list(path, ds)
+    if ds.num_rows == 0:
+        raise InputError(f"{path}: the file holds no rows.")
+    return ds
+
+
+def _unwrap_single_list(path: Path, ds):
+    """A JSON object holding one list of records (``{"data": [...]}``) is that list.
+
+    An object whose one key is a column some format uses (``{"conversations": [...]}``, as in
+    axolotl's fixtures) is one record instead, and stays as it is.
+    """
+    import datasets
+
+    if ds.num_rows != 1 or len(ds.column_names) != 1:
+        return ds
+    name = ds.column_names[0]
+    if name.lower() in RECORD_COLUMNS or first_bytes(path, 4096).lstrip()[:1] != b"{":
+        return ds
+    feature = ds.features[name]
+    if not isinstance(feature, (datasets.List, datasets.LargeList)) or not isinstance(
+        feature.feature, dict
+    ):
+        return ds
+    with _quiet_datasets():
+        return datasets.load_dataset(
+            "json", data_files=str(path.resolve()), field=name, split="train"
+        )
+
+
+def _load_saved(folder: Path) -> Loaded:
+    import datasets
+
+    try:
+        obj = datasets.load_from_disk(str(folder))
+    except Exception as err:
+        raise InputError(f"{folder}: cannot read this save_to_disk folder: {err}") from None
+    if isinstance(obj, datasets.Dataset):
+        obj = datasets.DatasetDict({"train": obj})
+    files = sorted(folder.rglob("*.arrow"))
+    if not files or sum(len(d) for d in obj.values()) == 0:
+        raise InputError(f"{folder}: the saved dataset holds no rows.")
+    split_files = {name: sorted((folder / name).glob("*.arrow")) or files for name in obj}
+    return Loaded(folder, files, obj, split_files)
+
+
+def dumps_meta(loaded: Loaded) -> str:
+    """A short JSON description of what was loaded (for logs and manifests)."""
+    return json.dumps(
+        {
+            "path": str(loaded.path),
+            "files": [str(f) for f in loaded.files],
+            "splits": {k: len(v) for k, v in loaded.splits.items()},
+        }
+    )

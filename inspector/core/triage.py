@@ -1,0 +1,233 @@
+"""The triage store: keep/drop decisions in SQLite (WAL), with unlimited undo and redo.
+
+Every call commits before it returns, so a dropped SSH session or `kill -9` loses nothing.
+Decisions are grouped in *actions* (one keypress = one action, even "drop 3,000 duplicates"),
+and undo/redo move a pointer over the action log. Each decision also records the row's content
+hash, so decisions can be re-applied to a reordered or edited copy of the data.
+
+Several app instances may share one store: SQLite's locking serializes writers, and WAL lets
+readers go on while one writes. The database lives at ``<state dir>/triage.sqlite``; one file
+holds the decisions of every dataset using that state dir, told apart by `dataset` (the data
+path's name).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+KEEP = "keep"
+DROP = "drop"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS actions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    dataset TEXT NOT NULL,
+    label TEXT NOT NULL,
+    created REAL NOT NULL,
+    undone INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS changes (
+    action_id INTEGER NOT NULL REFERENCES actions(id),
+    split TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    content_hash TEXT,
+    before TEXT,           -- JSON of the decision before this action, or NULL
+    after TEXT             -- JSON of the decision after it, or NULL (cleared)
+);
+CREATE INDEX IF NOT EXISTS changes_by_action ON changes(action_id);
+CREATE TABLE IF NOT EXISTS decisions (
+    dataset TEXT NOT NULL,
+    split TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    decision TEXT NOT NULL,
+    reason TEXT,
+    content_hash TEXT,
+    decided REAL NOT NULL,
+    PRIMARY KEY (dataset, split, row)
+);
+CREATE TABLE IF NOT EXISTS ui_state (
+    dataset TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (dataset, key)
+);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    decision: str
+    reason: str | None
+    content_hash: str | None
+    decided: float
+
+
+def row_hash(raw: dict[str, Any]) -> str:
+    """A content hash of a raw row (its columns and values), independent of its position."""
+    blob = json.dumps(raw, sort_keys=True, ensure_ascii=False, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()[:32]
+
+
+class TriageStore:
+    """Decisions for one dataset. Open with `TriageStore.open(state_dir, dataset_name)`."""
+
+    def __init__(self, db_path: Path, dataset: str):
+        self.db_path = Path(db_path)
+        self.dataset = dataset
+        self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.db_path, timeout=30, isolation_level=None,
+                                   check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(SCHEMA)
+
+    @classmethod
+    def open(cls, state_dir: Path, dataset: str) -> TriageStore:
+        return cls(Path(state_dir) / "triage.sqlite", dataset)
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- decisions ----------------------------------------------------------------------------
+
+    def decide(self, items, decision: str | None, reason: str | None = None,
+               label: str | None = None) -> int:
+        """Set (or clear, with None) the decision of every `(split, row, content_hash)` in
+        `items`, as one undoable action; returns the action id."""
+        if decision not in (KEEP, DROP, None):
+            raise ValueError(f"decision must be keep, drop or None, not {decision!r}")
+        items = list(items)
+        now = time.time()
+        label = label or f"{decision or 'clear'} {len(items)} row(s)"
+        with self._transaction():
+            cur = self._db.execute(
+                "INSERT INTO actions(dataset, label, created) VALUES (?, ?, ?)",
+                (self.dataset, label, now),
+            )
+            action = cur.lastrowid
+            # A new action makes the undone ones unreachable: forget them (like any editor).
+            self._db.execute(
+                "DELETE FROM changes WHERE action_id IN "
+                "(SELECT id FROM actions WHERE dataset=? AND undone=1)", (self.dataset,))
+            self._db.execute("DELETE FROM actions WHERE dataset=? AND undone=1", (self.dataset,))
+            after = None if decision is None else json.dumps(
+                {"decision": decision, "reason": reason, "decided": now})
+            for split, row, chash in items:
+                before = self._current_json(split, row)
+                self._db.execute(
+                    "INSERT INTO changes(action_id, split, row, content_hash, before, after) "
+                    "VALUES (?, ?, ?, ?, ?, ?)", (action, split, int(row), chash, before, after))
+                self._apply(split, int(row), chash, after)
+        return action
+
+    def decision(self, split: str, row: int) -> Decision | None:
+        r = self._db.execute(
+            "SELECT decision, reason, content_hash, decided FROM decisions "
+            "WHERE dataset=? AND split=? AND row=?", (self.dataset, split, int(row))).fetchone()
+        return Decision(*r) if r else None
+
+    def decisions(self) -> dict[tuple[str, int], Decision]:
+        rows = self._db.execute(
+            "SELECT split, row, decision, reason, content_hash, decided FROM decisions "
+            "WHERE dataset=?", (self.dataset,))
+        return {(s, r): Decision(d, why, h, t) for s, r, d, why, h, t in rows}
+
+    def counts(self) -> dict[str, int]:
+        rows = self._db.execute(
+            "SELECT decision, COUNT(*) FROM decisions WHERE dataset=? GROUP BY decision",
+            (self.dataset,))
+        out = {KEEP: 0, DROP: 0}
+        out.update(dict(rows))
+        return out
+
+    # -- undo / redo --------------------------------------------------------------------------
+
+    def undo(self) -> str | None:
+        """Undo the latest action not yet undone; returns its label, or None if none."""
+        r = self._db.execute(
+            "SELECT id, label FROM actions WHERE dataset=? AND undone=0 ORDER BY id DESC LIMIT 1",
+            (self.dataset,)).fetchone()
+        if r is None:
+            return None
+        with self._transaction():
+            changes = self._db.execute(
+                "SELECT split, row, content_hash, before FROM changes WHERE action_id=? "
+                "ORDER BY rowid DESC", (r[0],)).fetchall()
+            for split, row, chash, before in changes:
+                self._apply(split, row, chash, before)
+            self._db.execute("UPDATE actions SET undone=1 WHERE id=?", (r[0],))
+        return r[1]
+
+    def redo(self) -> str | None:
+        """Redo the earliest undone action; returns its label, or None if none."""
+        r = self._db.execute(
+            "SELECT id, label FROM actions WHERE dataset=? AND undone=1 ORDER BY id ASC LIMIT 1",
+            (self.dataset,)).fetchone()
+        if r is None:
+            return None
+        with self._transaction():
+            changes = self._db.execute(
+                "SELECT split, row, content_hash, after FROM changes WHERE action_id=? "
+                "ORDER BY rowid", (r[0],)).fetchall()
+            for split, row, chash, after in changes:
+                self._apply(split, row, chash, after)
+            self._db.execute("UPDATE actions SET undone=0 WHERE id=?", (r[0],))
+        return r[1]
+
+    # -- UI state (filters, cursor) -----------------------------------------------------------
+
+    def get_state(self, key: str, default: Any = None) -> Any:
+        r = self._db.execute("SELECT value FROM ui_state WHERE dataset=? AND key=?",
+                             (self.dataset, key)).fetchone()
+        return json.loads(r[0]) if r else default
+
+    def set_state(self, key: str, value: Any) -> None:
+        self._db.execute(
+            "INSERT INTO ui_state(dataset, key, value) VALUES (?, ?, ?) "
+            "ON CONFLICT(dataset, key) DO UPDATE SET value=excluded.value",
+            (self.dataset, key, json.dumps(value)))
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _current_json(self, split: str, row: int) -> str | None:
+        d = self.decision(split, row)
+        if d is None:
+            return None
+        return json.dumps({"decision": d.decision, "reason": d.reason, "decided": d.decided})
+
+    def _apply(self, split: str, row: int, chash: str | None, state: str | None) -> None:
+        if state is None:
+            self._db.execute("DELETE FROM decisions WHERE dataset=? AND split=? AND row=?",
+                             (self.dataset, split, row))
+            return
+        d = json.loads(state)
+        self._db.execute(
+            "INSERT INTO decisions(dataset, split, row, decision, reason, content_hash, decided) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(dataset, split, row) DO UPDATE SET "
+            "decision=excluded.decision, reason=excluded.reason, "
+            "content_hash=excluded.content_hash, decided=excluded.decided",
+            (self.dataset, split, row, d["decision"], d["reason"], chash, d["decided"]))
+
+    def _transaction(self):
+        return _Transaction(self._db)
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, so concurrent writers queue instead of interleaving."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self):
+        self.db.execute("BEGIN IMMEDIATE")
+        return self.db
+
+    def __exit__(self, exc_type, exc, tb):
+        self.db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        return False
