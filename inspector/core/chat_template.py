@@ -22,7 +22,7 @@ from typing import Any
 
 from inspector.core.conversation import TOOL, Turn
 from inspector.core.errors import RowError
-from inspector.core.templates import CONTENT, END, MARKUP, Piece, Rendered
+from inspector.core.templates import CONTENT, END, MARKUP, Piece, Rendered, calls_are_content
 
 _OPEN, _CLOSE, _BASE = "\ue000", "\ue001", 0xE100
 _MAX_MARKED_TURNS = 0xEFFF - _BASE
@@ -42,6 +42,8 @@ def to_messages(turns: list[Turn]) -> list[dict[str, Any]]:
     for turn in turns:
         msg: dict[str, Any] = {"role": turn.role, "content": turn.content}
         if turn.tool_calls:
+            if calls_are_content(turn):
+                msg["content"] = ""  # the template renders the structured call instead
             calls = []
             for call in turn.tool_calls:
                 args = call.get("arguments")
@@ -144,13 +146,13 @@ def _marked_spans(tok, messages, tools, plain: str) -> list[tuple[int, int] | No
     return spans if "".join(clean) == plain else None
 
 
-def _searched_spans(turns: list[Turn], text: str) -> list[tuple[int, int] | None]:
+def _searched_spans(contents: list[str], text: str) -> list[tuple[int, int] | None]:
     """Turn content spans found by searching each turn's text, in order, after the previous one."""
     spans: list[tuple[int, int] | None] = []
     cursor = 0
-    for turn in turns:
+    for content in contents:
         found = None
-        for needle in (turn.content, turn.content.strip()):
+        for needle in (content, content.strip()):
             if needle:
                 at = text.find(needle, cursor)
                 if at >= 0:
@@ -172,7 +174,8 @@ def render_chat_template(turns: list[Turn], tok: Any, tools: str | None = None) 
         text, gen_spans = _render(tok, messages, tool_list, with_generation=generation)
     except Exception as err:  # noqa: BLE001 - Jinja's raise_exception and friends
         raise RowError(f"the tokenizer's chat template refused this row: {err}") from err
-    spans = _marked_spans(tok, messages, tool_list, text) or _searched_spans(turns, text)
+    spans = _marked_spans(tok, messages, tool_list, text) or _searched_spans(
+        [m.get("content") if isinstance(m.get("content"), str) else "" for m in messages], text)
 
     specials = _special_re(tok)
     pieces: list[Piece] = []

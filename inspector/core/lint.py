@@ -16,9 +16,11 @@ from inspector.core.token_facts import TokenFacts
 #: code -> (severity, what it means for training)
 RULES: dict[str, tuple[str, str]] = {
     "no_trained_tokens": (
-        "error", "no token of the row is trained: it adds nothing but compute"),
-    "no_trained_tokens_after_truncation": (
-        "error", "truncation at max_length cuts away every trained token"),
+        "error", "no trained token is left in what the model sees (after truncation at "
+                 "max_length): the row adds nothing but compute"),
+    "no_trained_tokens_before_truncation": (
+        "error", "even untruncated, the mask trains no token of the row (no answer, or a "
+                 "template/mask that marks none)"),
     "end_of_turn_not_trained": (
         "error", "a trained turn's end-of-turn/EOS token is missing or masked: the model "
                  "never learns to stop"),
@@ -42,8 +44,8 @@ def rule_masks(facts: TokenFacts) -> dict[str, np.ndarray]:
     ok = c["failed"] == 0
     lost = facts.lost
     return {
-        "no_trained_tokens": ok & (c["trained"] == 0),
-        "no_trained_tokens_after_truncation": ok & (c["trained"] > 0) & (c["trained_kept"] == 0),
+        "no_trained_tokens": ok & (c["trained_kept"] == 0),
+        "no_trained_tokens_before_truncation": ok & (c["trained"] == 0),
         "end_of_turn_not_trained": ok & (c["eot_untrained"] > 0),
         "end_of_turn_truncated": ok & (c["eot_cut"] > 0),
         "assistant_turn_untrained": ok & (c["untrained_turns"] > 0),

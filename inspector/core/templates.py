@@ -86,7 +86,13 @@ class Rendered:
             else:
                 out.extend((p.start, p.end) for p in self.pieces
                            if p.turn == i and p.part in (CONTENT, END))
-        return sorted(s for s in out if s[1] > s[0])
+        merged: list[tuple[int, int]] = []
+        for a, b in sorted(s for s in out if s[1] > s[0]):
+            if merged and a <= merged[-1][1]:  # touching spans (content, then its end marker)
+                merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+            else:
+                merged.append((a, b))
+        return merged
 
 
 class _Builder:
@@ -107,6 +113,11 @@ class _Builder:
 
     def result(self, turns: list[Turn], add_special_tokens: bool, name: str) -> Rendered:
         return Rendered("".join(self.parts), turns, self.pieces, add_special_tokens, None, name)
+
+
+def calls_are_content(turn: Turn) -> bool:
+    """ShareGPT's `function_call` turns hold the call itself as their text: render it once."""
+    return (turn.source_role or "").lower() == "function_call"
 
 
 def tool_calls_text(turn: Turn) -> str:
@@ -136,7 +147,7 @@ def render_text(turns: list[Turn], eos: str | None, name: str) -> Rendered:
 def _content(b: _Builder, turn: Turn, i: int, calls_prefix: str | None = None) -> None:
     """A turn's content and then its tool calls (after `calls_prefix`, default a newline)."""
     b.add(turn.content, i, CONTENT)
-    if turn.tool_calls:
+    if turn.tool_calls and not calls_are_content(turn):
         prefix = calls_prefix if calls_prefix is not None else ("\n" if turn.content else "")
         b.add(prefix, i, MARKUP)
         b.add(tool_calls_text(turn), i, CONTENT)

@@ -45,23 +45,24 @@ def default_model_file() -> Path:
     return path
 
 
-def load_tokenizer(spec: str | os.PathLike | None = None) -> Any:
+def load_tokenizer(spec: str | os.PathLike | None = None, cache_dir: str | None = None) -> Any:
     """Return a fast (offset-capable) Hugging Face tokenizer.
 
     `spec` is None for the embedded Mistral 7B tokenizer, a folder holding a tokenizer, or a
-    Hub name already in the local cache. Raises `InputError` with a user-facing message when
-    the tokenizer cannot be loaded; never waits on the network. Loads are memoized per process.
+    Hub name already in the local Hugging Face cache (`cache_dir`, default the usual
+    ``HF_HUB_CACHE``). Raises `InputError` with a user-facing message when the tokenizer cannot
+    be loaded; never waits on the network. Loads are memoized per process.
     """
     key = None if spec is None else str(spec)
-    return _load_cached(key)
+    return _load_cached(key, None if cache_dir is None else str(cache_dir))
 
 
 @lru_cache(maxsize=8)
-def _load_cached(spec: str | None) -> Any:
+def _load_cached(spec: str | None, cache_dir: str | None) -> Any:
     if spec is None:
         tok = _load_default()
     else:
-        tok = _load_named(spec)
+        tok = _load_named(spec, cache_dir)
     if not getattr(tok, "is_fast", False):
         raise InputError(
             f"The tokenizer {spec!r} is a slow (Python) tokenizer; inspector needs a fast one for "
@@ -119,27 +120,39 @@ def _save_atomically(tok: Any, folder: Path) -> None:
         pass
 
 
-def _load_named(spec: str) -> Any:
+def _load_named(spec: str, cache_dir: str | None) -> Any:
     from transformers import AutoTokenizer
 
     path = Path(spec).expanduser()
     if path.exists():
         if not path.is_dir():
-            raise InputError(f"--tokenizer {spec}: expected a folder holding a tokenizer, got a file.")
+            raise InputError(
+                f"--tokenizer {spec}: expected a folder holding a tokenizer, got a file.")
         try:
             return AutoTokenizer.from_pretrained(path, local_files_only=True)
         except (OSError, ValueError, TypeError) as err:
-            raise InputError(f"--tokenizer {spec}: could not load a tokenizer from this folder ({err}).") from err
+            raise InputError(
+                f"--tokenizer {spec}: could not load a tokenizer from this folder ({err})."
+            ) from err
     if spec.count("/") > 1 or spec.startswith((".", "/", "~")):
         raise InputError(f"--tokenizer {spec}: no such folder.")
     try:
-        return AutoTokenizer.from_pretrained(spec, local_files_only=True)
-    except (OSError, ValueError) as err:
-        raise InputError(
-            f"--tokenizer {spec}: not a local folder, and not a Hub name found in the local Hugging "
-            "Face cache. inspector never downloads; fetch it first on a machine with access "
-            f"(e.g. `huggingface-cli download {spec}`) or pass a folder."
-        ) from err
+        return AutoTokenizer.from_pretrained(spec, local_files_only=True, cache_dir=cache_dir)
+    except (OSError, ValueError) as first:
+        err = first
+    try:
+        # A tokenizer-only repository (no config.json) loads from its snapshot folder.
+        from huggingface_hub import snapshot_download
+
+        folder = snapshot_download(spec, local_files_only=True, cache_dir=cache_dir)
+        return AutoTokenizer.from_pretrained(folder, local_files_only=True)
+    except Exception:  # noqa: BLE001 - any failure here means: not usable from the cache
+        pass
+    raise InputError(
+        f"--tokenizer {spec}: not a local folder, and not a Hub name found in the local Hugging "
+        "Face cache. inspector never downloads; fetch it first on a machine with access "
+        f"(e.g. `huggingface-cli download {spec}`) or pass a folder."
+    ) from err
 
 
 _FINGERPRINTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
