@@ -94,7 +94,8 @@ def _pick_split(ds, split: str | None) -> str:
     if split is None:
         return "train" if "train" in ds.splits else ds.splits[0]
     if split not in ds.splits:
-        raise InputError(f"--split {split}: no such split; this dataset has {', '.join(ds.splits)}.")
+        raise InputError(
+            f"--split {split}: no such split; this dataset has {', '.join(ds.splits)}.")
     return split
 
 

@@ -115,7 +115,8 @@ def print_stats(report: dict) -> None:
     if tf:
         console.print(f"trained fraction per row: min {tf['min']:.1%}, median "
                       f"{tf['median']:.1%}, mean {tf['mean']:.1%}, max {tf['max']:.1%}; "
-                      f"lowest rows {', '.join(map(str, lint['lowest_trained_fraction_rows'][:5]))}")
+                      "lowest rows "
+                      + ", ".join(map(str, lint["lowest_trained_fraction_rows"][:5])))
     pack = Table(title=f"packing simulator (padding baseline: batches of "
                        f"{report['packing']['batch_size']}, rows truncated at max_length first)",
                  title_justify="left")

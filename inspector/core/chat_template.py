@@ -1,4 +1,4 @@
-"""The `tokenizer` template: render with the tokenizer's own Jinja chat template, and find the turns.
+"""The `tokenizer` template: render with the tokenizer's Jinja chat template and find the turns.
 
 A Jinja template gives back one string; to know which characters belong to which turn, the
 conversation is rendered a second time with each turn's content wrapped in private-use marker
@@ -20,9 +20,10 @@ import re
 import weakref
 from typing import Any
 
+from inspector.core.builtin_templates import calls_are_content
 from inspector.core.conversation import TOOL, Turn
 from inspector.core.errors import RowError
-from inspector.core.templates import CONTENT, END, MARKUP, Piece, Rendered, calls_are_content
+from inspector.core.templates import CONTENT, END, MARKUP, Piece, Rendered
 
 _OPEN, _CLOSE, _BASE = "\ue000", "\ue001", 0xE100
 _MAX_MARKED_TURNS = 0xEFFF - _BASE

@@ -53,7 +53,7 @@ class Packing:
         """`(row, start, size)` for each sequence of pack `p`, in order."""
         a, b = self.bounds[p], self.bounds[p + 1]
         return [(int(r), int(s), int(n)) for r, s, n in
-                zip(self.rows[a:b], self.starts[a:b], self.sizes[a:b])]
+                zip(self.rows[a:b], self.starts[a:b], self.sizes[a:b], strict=True)]
 
     @property
     def pack_tokens(self) -> np.ndarray:
@@ -120,7 +120,7 @@ def pack_bfd(lengths: Sequence[int] | np.ndarray, capacity: int) -> Packing:
             insort(rooms, room)
 
     cuts = np.flatnonzero(np.diff(size)) + 1
-    for start, stop in zip(np.r_[0, cuts], np.r_[cuts, len(order)]):
+    for start, stop in zip(np.r_[0, cuts], np.r_[cuts, len(order)], strict=True):
         length = int(size[start])
         pos, todo = int(start), int(stop - start)
         while todo:

@@ -152,7 +152,7 @@ def facts_from_conversations(
 
     def flush() -> None:
         rows = pipeline.encode_batch([conv for _, conv, _ in batch])
-        for (index, _, problem), result in zip(batch, rows):
+        for (index, _, problem), result in zip(batch, rows, strict=True):
             if isinstance(result, RowError):
                 table[index, -1] = 1
                 problems.append(RowProblem(split, index, problem or result.reason))

@@ -142,7 +142,7 @@ class TokenPipeline:
             if idx:
                 encs = self._backend.encode_batch([rendered[i].text for i in idx],
                                                   add_special_tokens=flag)
-                for i, enc in zip(idx, encs):
+                for i, enc in zip(idx, encs, strict=True):
                     out[i] = enc
         return out
 
@@ -152,7 +152,7 @@ class TokenPipeline:
         return TokenizedRow(self, rendered, self.encode_rendered([rendered])[0])
 
     def encode_batch(self, convs: list[Conversation | None]) -> list[TokenizedRow | RowError]:
-        """Tokenize many rows at once; a row that cannot be rendered comes back as its `RowError`."""
+        """Tokenize many rows at once; a row that cannot be rendered comes back as a `RowError`."""
         rendered: list[Rendered | RowError] = []
         for conv in convs:
             try:
@@ -259,7 +259,7 @@ class TokenizedRow:
 
     @cached_property
     def parts(self) -> list[str]:
-        """Per token: ``markup``, ``content`` or ``end`` (end-of-turn marker); template text is markup."""
+        """Per token: ``markup``, ``content`` or ``end`` (the end-of-turn marker)."""
         return [p.part if p is not None else "markup" for p in self._piece_of_token]
 
     def model_inputs(self) -> dict[str, list[int]]:

@@ -109,7 +109,8 @@ def test_mistral_system_without_user_and_tool_turns(tok):
 
 def test_sharegpt_function_call_text_is_rendered_once(tok):
     call = '{"name": "f", "arguments": {}}'
-    turn = Turn(ASSISTANT, call, True, [{"name": "f", "arguments": "{}"}], source_role="function_call")
+    turn = Turn(ASSISTANT, call, True, [{"name": "f", "arguments": "{}"}],
+                source_role="function_call")
     r = get_template("chatml", tok).render([Turn(USER, "go"), turn])
     assert r.text.count('"name": "f"') == 1
 

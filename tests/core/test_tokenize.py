@@ -38,7 +38,7 @@ def rows(ds, split="train"):
 
 
 def trained_ids(row):
-    return [i for i, label in zip(row.input_ids, row.labels) if label != IGNORE_INDEX]
+    return [i for i, label in zip(row.input_ids, row.labels, strict=True) if label != IGNORE_INDEX]
 
 
 def test_alpaca_completion_trains_exactly_the_output_and_eos(tok, real_data):
@@ -89,11 +89,11 @@ def test_assistant_mode_equals_transformers_assistant_masks(gen_tok, real_data):
 def test_completion_trains_only_the_last_answer(tok, real_data):
     ds = open_dataset(real_data / "fastchat_dummy_conversation.json")
     pipeline = TokenPipeline(tok, TokenSettings(template="mistral", mask="completion"), ds.format)
-    for conv, row in zip(rows(ds)[:60], pipeline.encode_batch(rows(ds)[:60])):
+    for conv, row in zip(rows(ds)[:60], pipeline.encode_batch(rows(ds)[:60]), strict=True):
         last = conv.turns[-1].content
         assert tok.decode(trained_ids(row)) == tok.decode(tok(last + "</s>",
                                                               add_special_tokens=False)["input_ids"])
-        roles = {r for r, label in zip(row.roles, row.labels) if label != IGNORE_INDEX}
+        roles = {r for r, label in zip(row.roles, row.labels, strict=True) if label != IGNORE_INDEX}
         assert roles == {"assistant"}
 
 
@@ -108,7 +108,7 @@ def test_roles_parts_and_special_flags(tok):
                                      Turn(ASSISTANT, "General Kenobi", trained=True)])
     row = TokenPipeline(tok, TokenSettings(template="mistral")).encode(conv)
     by_role = {}
-    for token, role, part in zip(row.tokens, row.roles, row.parts):
+    for token, role, part in zip(row.tokens, row.roles, row.parts, strict=True):
         by_role.setdefault((role, part), []).append(token)
     assert tok.convert_tokens_to_string(by_role[("user", "content")]) == "Hello there"
     assert tok.convert_tokens_to_string(by_role[("assistant", "content")]) == "General Kenobi"
@@ -138,7 +138,7 @@ def test_preference_rows_train_the_chosen_side_or_the_rejected_one(tok, real_dat
     convs = rows(ds)
     for side in ("chosen", "rejected"):
         pipeline = TokenPipeline(tok, TokenSettings(side=side), ds.format)
-        for k, (conv, row) in enumerate(zip(convs, pipeline.encode_batch(convs))):
+        for k, (conv, row) in enumerate(zip(convs, pipeline.encode_batch(convs), strict=True)):
             expected = getattr(conv, side)[-1].content + tok.eos_token
             decoded = tok.decode(trained_ids(row))
             # A token straddling "[/INST]" and the answer (e.g. "](") is trained: it is

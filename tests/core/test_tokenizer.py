@@ -1,4 +1,4 @@
-"""Loading tokenizers: the embedded Mistral default, local folders, cached Hub names, clear errors."""
+"""Loading tokenizers: the embedded Mistral default, local folders, cached Hub names, errors."""
 
 from __future__ import annotations
 
