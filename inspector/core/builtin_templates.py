@@ -21,7 +21,6 @@ ALPACA_PREAMBLE_INPUT = (
 )
 
 
-
 def calls_are_content(turn: Turn) -> bool:
     """ShareGPT's `function_call` turns hold the call itself as their text: render it once."""
     return (turn.source_role or "").lower() == "function_call"

@@ -27,6 +27,7 @@ TEMPLATE_ROLE = "template"
 
 TEMPLATE_NAMES = ("alpaca", "chatml", "mistral", "llama3", "phi3", "tokenizer")
 
+
 @dataclass(frozen=True, slots=True)
 class Piece:
     """A span `[start, end)` of the rendered text: part of turn `turn` (-1: of no turn)."""
