@@ -36,8 +36,22 @@ NOT_DATA = {"dataset_info.json", "state.json", "dataset_dict.json", "manifest.js
 
 #: Column names that make a lone JSON object one record rather than a wrapper of records.
 RECORD_COLUMNS = {
-    "messages", "conversations", "conversation", "chosen", "rejected", "prompt", "completion",
-    "text", "instruction", "input", "output", "response", "context", "label", "tools", "system",
+    "messages",
+    "conversations",
+    "conversation",
+    "chosen",
+    "rejected",
+    "prompt",
+    "completion",
+    "text",
+    "instruction",
+    "input",
+    "output",
+    "response",
+    "context",
+    "label",
+    "tools",
+    "system",
 }
 
 SPLIT_WORDS = {
@@ -60,7 +74,7 @@ class Loaded:
 
     path: Path
     files: list[Path]
-    splits: "datasets.DatasetDict"  # noqa: F821 - imported lazily
+    splits: datasets.DatasetDict  # noqa: F821 - imported lazily
     split_files: dict[str, list[Path]]
     json_columns: frozenset[str] = frozenset()
     """Columns stored as JSON text because their values mix types (see `_reload_exact`)."""
@@ -177,15 +191,21 @@ def _reload_exact(path: Path, first_load, json_columns: frozenset[str]):
     import datasets
 
     features = datasets.Features(
-        {name: datasets.Value("large_string") if name in json_columns else feature
-         for name, feature in first_load.features.items()}
+        {
+            name: datasets.Value("large_string") if name in json_columns else feature
+            for name, feature in first_load.features.items()
+        }
     )
     with _quiet_datasets():
         return datasets.Dataset.from_generator(
             _exact_rows,
             features=features,
-            gen_kwargs={"path": str(path.resolve()), "columns": tuple(features),
-                        "encoded": tuple(sorted(json_columns)), "stamp": path.stat().st_mtime_ns},
+            gen_kwargs={
+                "path": str(path.resolve()),
+                "columns": tuple(features),
+                "encoded": tuple(sorted(json_columns)),
+                "stamp": path.stat().st_mtime_ns,
+            },
         )
 
 
@@ -197,7 +217,8 @@ def _exact_rows(path: str, columns: tuple[str, ...], encoded: tuple[str, ...], s
     for record in iter_json_records(Path(path)):
         yield {
             k: (json.dumps(record[k], ensure_ascii=False) if k in record else None)
-            if k in encoded else record.get(k)
+            if k in encoded
+            else record.get(k)
             for k in columns
         }
 
@@ -208,8 +229,9 @@ def _split_rank(name: str) -> tuple[int, str]:
 
 def _no_data_in_folder(folder: Path) -> None:
     subs = sorted(
-        p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")
-        and (is_saved_dataset(p) or data_files_in(p))
+        p
+        for p in folder.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and (is_saved_dataset(p) or data_files_in(p))
     )
     if subs:
         listing = ", ".join(f"{s}/" for s in subs)
@@ -266,8 +288,6 @@ def _load_file(path: Path):
     if not head.strip():
         raise InputError(f"{path}: the file is empty.")
     builder = builder_for(path)
-    if builder in ("json", "csv", "text"):
-        check_utf8(path)
     kwargs = {}
     if builder == "csv" and path.name.lower().split(".")[1:2] == ["tsv"]:
         kwargs["delimiter"] = "\t"
@@ -281,10 +301,24 @@ def _load_file(path: Path):
     except Exception as err:  # datasets wraps every parser error; find the real cause
         raise diagnose_file(path, builder, err) from None
     if builder == "json":
+        _check_valid_utf8(path, ds)
         ds = _unwrap_single_list(path, ds)
     if ds.num_rows == 0:
         raise InputError(f"{path}: the file holds no rows.")
     return ds
+
+
+def _check_valid_utf8(path: Path, ds) -> None:
+    """Arrow's JSON reader copies bytes that are not UTF-8 into string columns unchecked.
+
+    Validating the loaded table is done in C++ and is several times faster than decoding the
+    file up front; only when it fails do we scan the file to name the line.
+    """
+    try:
+        ds.data.table.validate(full=True)
+    except Exception:  # pyarrow.ArrowInvalid
+        check_utf8(path)
+        raise InputError(f"{path}: the file holds text that is not valid UTF-8.") from None
 
 
 def _unwrap_single_list(path: Path, ds):
