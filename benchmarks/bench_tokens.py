@@ -64,15 +64,22 @@ def bench_tokenize(path: Path, repeats: int) -> np.ndarray:
     full = best_of(repeats, ours)
     fact = best_of(repeats, facts)
     tokens = sum(len(x) for x in tok(texts)["input_ids"])
-    print(f"render+tokenize+mask on {path.name}: {n} rows, {tokens:,} tokens, "
-          f"{os.cpu_count()} CPUs, best of {repeats}")
+    print(
+        f"render+tokenize+mask on {path.name}: {n} rows, {tokens:,} tokens, "
+        f"{os.cpu_count()} CPUs, best of {repeats}"
+    )
     print(f"  bare tokenizer(texts)          {n / bare:9,.0f} rows/s")
-    print(f"  render+tokenize+mask (labels)  {n / full:9,.0f} rows/s  "
-          f"({bare / full:.2f}x the bare call's rows/s)")
-    print(f"  per-row facts (token_facts)    {n / fact:9,.0f} rows/s  "
-          f"({bare / fact:.2f}x the bare call's rows/s)")
-    return progress.run(facts_from_conversations(
-        ((i, c, None) for i, c in enumerate(convs)), n, pipeline))["tokens"]
+    print(
+        f"  render+tokenize+mask (labels)  {n / full:9,.0f} rows/s  "
+        f"({bare / full:.2f}x the bare call's rows/s)"
+    )
+    print(
+        f"  per-row facts (token_facts)    {n / fact:9,.0f} rows/s  "
+        f"({bare / fact:.2f}x the bare call's rows/s)"
+    )
+    return progress.run(
+        facts_from_conversations(((i, c, None) for i, c in enumerate(convs)), n, pipeline)
+    )["tokens"]
 
 
 def bench_pack(real_lengths: np.ndarray, count: int, capacity: int) -> None:
@@ -98,16 +105,21 @@ def bench_pack(real_lengths: np.ndarray, count: int, capacity: int) -> None:
     trl_packs = len(theirs)
     trl_eff = int(np.minimum(lengths, capacity).sum()) / (trl_packs * capacity)
     print(f"BFD packing of {count:,} lengths (resampled from the real ones) to {capacity}:")
-    print(f"  inspector pack_bfd (whole split)     {ours_s:6.2f} s  {len(ours):9,} packs  "
-          f"efficiency {ours.efficiency:.2%}")
-    print(f"  trl.pack_dataset(strategy='bfd')     {trl_s:6.2f} s  {trl_packs:9,} packs  "
-          f"efficiency {trl_eff:.2%}")
+    print(
+        f"  inspector pack_bfd (whole split)     {ours_s:6.2f} s  {len(ours):9,} packs  "
+        f"efficiency {ours.efficiency:.2%}"
+    )
+    print(
+        f"  trl.pack_dataset(strategy='bfd')     {trl_s:6.2f} s  {trl_packs:9,} packs  "
+        f"efficiency {trl_eff:.2%}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path,
-                        default=DEFAULT_DATA / "llamafactory_alpaca_en_demo.json")
+    parser.add_argument(
+        "--data", type=Path, default=DEFAULT_DATA / "llamafactory_alpaca_en_demo.json"
+    )
     parser.add_argument("--lengths", type=int, default=1_000_000)
     parser.add_argument("--capacity", type=int, default=2048)
     parser.add_argument("--repeats", type=int, default=3)

@@ -18,25 +18,39 @@ def token_options(func):
     """Add --tokenizer, --template, --mask, --max-length and --side to a command."""
 
     @click.option(
-        "--tokenizer", "tokenizer", default=None, metavar="FOLDER|NAME",
+        "--tokenizer",
+        "tokenizer",
+        default=None,
+        metavar="FOLDER|NAME",
         help="A local tokenizer folder, or a Hub name already in the local cache "
-             "(default: the embedded Mistral 7B tokenizer). Never downloads.",
+        "(default: the embedded Mistral 7B tokenizer). Never downloads.",
     )
     @click.option(
-        "--template", type=click.Choice(TEMPLATE_NAMES), default=None,
+        "--template",
+        type=click.Choice(TEMPLATE_NAMES),
+        default=None,
         help="Prompt template (default: the tokenizer's chat template if it has one, else "
-             "alpaca for Alpaca data and mistral for conversations).",
+        "alpaca for Alpaca data and mistral for conversations).",
     )
     @click.option(
-        "--mask", type=click.Choice(MASK_MODES), default="completion", show_default=True,
+        "--mask",
+        type=click.Choice(MASK_MODES),
+        default="completion",
+        show_default=True,
         help="Which tokens are trained: the last answer, every assistant turn, or everything.",
     )
     @click.option(
-        "--max-length", type=click.IntRange(min=1), default=DEFAULT_MAX_LENGTH,
-        show_default=True, help="Truncate rows to this many tokens (keeping the start).",
+        "--max-length",
+        type=click.IntRange(min=1),
+        default=DEFAULT_MAX_LENGTH,
+        show_default=True,
+        help="Truncate rows to this many tokens (keeping the start).",
     )
     @click.option(
-        "--side", type=click.Choice(SIDES), default="chosen", show_default=True,
+        "--side",
+        type=click.Choice(SIDES),
+        default="chosen",
+        show_default=True,
         help="For preference rows: the continuation that follows the prompt.",
     )
     @functools.wraps(func)

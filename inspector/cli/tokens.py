@@ -36,21 +36,64 @@ def _int_list(ctx, param, value):
 @token_options
 @click.option("--ids", is_flag=True, help="With --row: list each token's id, label and role.")
 @click.option("--stats", is_flag=True, help="Lengths, mask linter findings and packing table.")
-@click.option("--pack-lengths", default="1024,2048,4096,8192", show_default=True,
-              callback=_int_list, help="With --stats: pack lengths to simulate.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=8, show_default=True,
-              help="With --stats: batch size of the padding baseline.")
-@click.option("--pack", "pack_length", type=click.IntRange(min=1), default=None,
-              help="Pack the split to this many tokens and show one pack.")
-@click.option("--pack-index", type=click.IntRange(min=0), default=0, show_default=True,
-              help="With --pack: which pack to show.")
-@click.option("--strategy", type=click.Choice(("bfd", "wrapped")), default="bfd",
-              show_default=True, help="With --pack: packing strategy.")
+@click.option(
+    "--pack-lengths",
+    default="1024,2048,4096,8192",
+    show_default=True,
+    callback=_int_list,
+    help="With --stats: pack lengths to simulate.",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=8,
+    show_default=True,
+    help="With --stats: batch size of the padding baseline.",
+)
+@click.option(
+    "--pack",
+    "pack_length",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Pack the split to this many tokens and show one pack.",
+)
+@click.option(
+    "--pack-index",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="With --pack: which pack to show.",
+)
+@click.option(
+    "--strategy",
+    type=click.Choice(("bfd", "wrapped")),
+    default="bfd",
+    show_default=True,
+    help="With --pack: packing strategy.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @handle_input_errors
-def command(path, fmt, column_map, state_dir, split, row, tokenizer, template, mask, max_length,
-            side, ids, stats, pack_lengths, batch_size, pack_length, pack_index, strategy,
-            as_json):
+def command(
+    path,
+    fmt,
+    column_map,
+    state_dir,
+    split,
+    row,
+    tokenizer,
+    template,
+    mask,
+    max_length,
+    side,
+    ids,
+    stats,
+    pack_lengths,
+    batch_size,
+    pack_length,
+    pack_index,
+    strategy,
+    as_json,
+):
     """See exactly which tokens a model is trained on.
 
     \b
@@ -83,8 +126,12 @@ def command(path, fmt, column_map, state_dir, split, row, tokenizer, template, m
     else:
         encoded = _encode_row(ds, split, row or 0, pipeline)
         if as_json:
-            out = {"split": split, "row": row or 0, **encoded.to_json(),
-                   "tokenizer": pipeline.describe()["tokenizer_name"]}
+            out = {
+                "split": split,
+                "row": row or 0,
+                **encoded.to_json(),
+                "tokenizer": pipeline.describe()["tokenizer_name"],
+            }
             click.echo(json.dumps(out, ensure_ascii=False))
         else:
             view.print_row(encoded, split, row or 0, pipeline, ids)
@@ -95,7 +142,8 @@ def _pick_split(ds, split: str | None) -> str:
         return "train" if "train" in ds.splits else ds.splits[0]
     if split not in ds.splits:
         raise InputError(
-            f"--split {split}: no such split; this dataset has {', '.join(ds.splits)}.")
+            f"--split {split}: no such split; this dataset has {', '.join(ds.splits)}."
+        )
     return split
 
 
@@ -123,9 +171,15 @@ def _percentiles(values) -> dict:
     if not len(values):
         return {}
     p = np.percentile(values, [50, 90, 95, 99])
-    return {"min": int(values.min()), "p50": float(p[0]), "p90": float(p[1]),
-            "p95": float(p[2]), "p99": float(p[3]), "max": int(values.max()),
-            "mean": float(values.mean())}
+    return {
+        "min": int(values.min()),
+        "p50": float(p[0]),
+        "p90": float(p[1]),
+        "p95": float(p[2]),
+        "p99": float(p[3]),
+        "max": int(values.max()),
+        "mean": float(values.mean()),
+    }
 
 
 def _stats(ds, split, pipeline, pack_lengths, batch_size, quiet) -> dict:
@@ -141,10 +195,15 @@ def _stats(ds, split, pipeline, pack_lengths, batch_size, quiet) -> dict:
     seen = np.minimum(facts["tokens"][ok], facts.max_length)
     table = simulate(seen, pack_lengths, batch_size=batch_size)
     return {
-        "path": str(ds.path), "split": split, "format": ds.format, "rows": len(facts),
+        "path": str(ds.path),
+        "split": split,
+        "format": ds.format,
+        "rows": len(facts),
         "settings": pipeline.describe(),
-        "lengths": {"tokens": _percentiles(facts["tokens"][ok]),
-                    "trained_tokens": _percentiles(facts["trained_kept"][ok])},
+        "lengths": {
+            "tokens": _percentiles(facts["tokens"][ok]),
+            "trained_tokens": _percentiles(facts["trained_kept"][ok]),
+        },
         "truncated_rows": int(facts.truncated[ok].sum()),
         "trained_tokens_lost": int(facts.lost[ok].sum()),
         "lint": report.to_json(),
@@ -163,8 +222,10 @@ def _pack(ds, split, pipeline, capacity, index, strategy, quiet) -> dict:
     lengths = np.where(facts["failed"] == 0, np.minimum(facts["tokens"], facts.max_length), 0)
     packing = pack(lengths, capacity, strategy)
     if index >= len(packing):
-        raise InputError(f"--pack-index {index}: packing {split} to {capacity} tokens gives "
-                         f"{len(packing):,} packs (0 to {len(packing) - 1:,}).")
+        raise InputError(
+            f"--pack-index {index}: packing {split} to {capacity} tokens gives "
+            f"{len(packing):,} packs (0 to {len(packing) - 1:,})."
+        )
     rows = {}
     for row, _, _ in packing.pack(index):
         rows[row] = _encode_row(ds, split, row, pipeline)
@@ -174,8 +235,14 @@ def _pack(ds, split, pipeline, capacity, index, strategy, quiet) -> dict:
         return m["input_ids"], m["labels"]
 
     built = assemble(packing, index, get_row)
-    summary = {"split": split, "strategy": strategy, "capacity": capacity,
-               "packs": len(packing), "pack_index": index, "efficiency": packing.efficiency,
-               "tokens_lost": packing.tokens_lost, "sequences": [
-                   {"row": r, "start": s, "length": n} for r, s, n in packing.pack(index)]}
+    summary = {
+        "split": split,
+        "strategy": strategy,
+        "capacity": capacity,
+        "packs": len(packing),
+        "pack_index": index,
+        "efficiency": packing.efficiency,
+        "tokens_lost": packing.tokens_lost,
+        "sequences": [{"row": r, "start": s, "length": n} for r, s, n in packing.pack(index)],
+    }
     return {"json": {**summary, **built}, "summary": summary, "built": built, "rows": rows}

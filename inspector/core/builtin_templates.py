@@ -125,8 +125,13 @@ def render_phi3(turns: list[Turn], bos: str | None, eos: str | None) -> Rendered
 
 def render_llama3(turns: list[Turn], bos: str | None, eos: str | None) -> Rendered:
     return _render_tagged(
-        turns, "llama3", "<|start_header_id|>{role}<|end_header_id|>\n\n", "<|eot_id|>", "",
-        bos="<|begin_of_text|>", role_names={TOOL: "ipython"},
+        turns,
+        "llama3",
+        "<|start_header_id|>{role}<|end_header_id|>\n\n",
+        "<|eot_id|>",
+        "",
+        bos="<|begin_of_text|>",
+        role_names={TOOL: "ipython"},
     )
 
 

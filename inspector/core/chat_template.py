@@ -52,8 +52,9 @@ def to_messages(turns: list[Turn]) -> list[dict[str, Any]]:
                     args = json.loads(args) if isinstance(args, str) else args
                 except ValueError:
                     pass
-                calls.append({"type": "function",
-                              "function": {"name": call.get("name"), "arguments": args}})
+                calls.append(
+                    {"type": "function", "function": {"name": call.get("name"), "arguments": args}}
+                )
             msg["tool_calls"] = calls
         if turn.role == TOOL and turn.name:
             msg["name"] = turn.name
@@ -85,8 +86,11 @@ def _render(tok: Any, messages, tools, with_generation: bool) -> tuple[str, list
         text = tok.apply_chat_template(messages, tools=tools, tokenize=False)
         return text, []
     texts, spans = render_jinja_template(
-        conversations=[messages], tools=tools, chat_template=template,
-        return_assistant_tokens_mask=with_generation, **kwargs,
+        conversations=[messages],
+        tools=tools,
+        chat_template=template,
+        return_assistant_tokens_mask=with_generation,
+        **kwargs,
     )
     return texts[0], [tuple(s) for s in (spans[0] if spans else [])]
 
@@ -132,7 +136,7 @@ def _marked_spans(tok, messages, tools, plain: str) -> list[tuple[int, int] | No
     clean = []
     last = 0
     for m in _MARKER_RE.finditer(text):
-        clean.append(text[last:m.start()])
+        clean.append(text[last : m.start()])
         last = m.end()
         pos = m.start() - removed
         removed += 2
@@ -169,14 +173,16 @@ def render_chat_template(turns: list[Turn], tok: Any, tools: str | None = None) 
     """Render `turns` with `tok.chat_template`, recording content, markup and end-of-turn pieces."""
     messages = [{k: v for k, v in m.items() if v is not None} for m in to_messages(turns)]
     tool_list = _parse_tools(tools)
-    generation = has_generation_blocks(tok.chat_template if isinstance(tok.chat_template, str)
-                                       else json.dumps(tok.chat_template))
+    generation = has_generation_blocks(
+        tok.chat_template if isinstance(tok.chat_template, str) else json.dumps(tok.chat_template)
+    )
     try:
         text, gen_spans = _render(tok, messages, tool_list, with_generation=generation)
     except Exception as err:  # noqa: BLE001 - Jinja's raise_exception and friends
         raise RowError(f"the tokenizer's chat template refused this row: {err}") from err
     spans = _marked_spans(tok, messages, tool_list, text) or _searched_spans(
-        [m.get("content") if isinstance(m.get("content"), str) else "" for m in messages], text)
+        [m.get("content") if isinstance(m.get("content"), str) else "" for m in messages], text
+    )
 
     specials = _special_re(tok)
     pieces: list[Piece] = []
@@ -209,8 +215,11 @@ def _assign_generation(gen_spans, turns, spans) -> dict[int, list[tuple[int, int
     k = 0
     for gs, ge in gen_spans:
         # Move past assistant turns whose content ends before this span starts.
-        while k + 1 < len(assistants) and spans[assistants[k]] is not None \
-                and spans[assistants[k]][1] < gs:
+        while (
+            k + 1 < len(assistants)
+            and spans[assistants[k]] is not None
+            and spans[assistants[k]][1] < gs
+        ):
             k += 1
         out.setdefault(assistants[k], []).append((gs, ge))
         if spans[assistants[k]] is None and k + 1 < len(assistants):

@@ -16,25 +16,35 @@ from inspector.core.token_facts import TokenFacts
 #: code -> (severity, what it means for training)
 RULES: dict[str, tuple[str, str]] = {
     "no_trained_tokens": (
-        "error", "no trained token is left in what the model sees (after truncation at "
-                 "max_length): the row adds nothing but compute"),
+        "error",
+        "no trained token is left in what the model sees (after truncation at "
+        "max_length): the row adds nothing but compute",
+    ),
     "no_trained_tokens_before_truncation": (
-        "error", "even untruncated, the mask trains no token of the row (no answer, or a "
-                 "template/mask that marks none)"),
+        "error",
+        "even untruncated, the mask trains no token of the row (no answer, or a "
+        "template/mask that marks none)",
+    ),
     "end_of_turn_not_trained": (
-        "error", "a trained turn's end-of-turn/EOS token is missing or masked: the model "
-                 "never learns to stop"),
+        "error",
+        "a trained turn's end-of-turn/EOS token is missing or masked: the model "
+        "never learns to stop",
+    ),
     "end_of_turn_truncated": (
-        "warning", "truncation keeps part of a trained answer but cuts its end-of-turn token"),
+        "warning",
+        "truncation keeps part of a trained answer but cuts its end-of-turn token",
+    ),
     "assistant_turn_untrained": (
-        "warning", "a turn the mask should train received no trained token (empty answer, or "
-                   "a template that drops or does not mark it)"),
+        "warning",
+        "a turn the mask should train received no trained token (empty answer, or "
+        "a template that drops or does not mark it)",
+    ),
     "duplicated_bos": (
-        "warning", "the sequence starts with two BOS tokens (template and tokenizer both add one)"),
-    "trained_tokens_truncated": (
-        "info", "truncation removes some trained tokens"),
-    "row_failed": (
-        "error", "the row could not be normalized, rendered or tokenized"),
+        "warning",
+        "the sequence starts with two BOS tokens (template and tokenizer both add one)",
+    ),
+    "trained_tokens_truncated": ("info", "truncation removes some trained tokens"),
+    "row_failed": ("error", "the row could not be normalized, rendered or tokenized"),
 }
 
 
@@ -66,8 +76,13 @@ class Finding:
     examples: list[int]
 
     def to_json(self) -> dict:
-        return {"code": self.code, "severity": self.severity, "description": self.description,
-                "count": self.count, "examples": self.examples}
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "description": self.description,
+            "count": self.count,
+            "examples": self.examples,
+        }
 
 
 @dataclass
@@ -89,10 +104,13 @@ class LintReport:
         return np.flatnonzero(self.masks[code])
 
     def to_json(self) -> dict:
-        return {"split": self.split, "rows": self.rows,
-                "findings": [f.to_json() for f in self.findings],
-                "trained_fraction": self.trained_fraction,
-                "lowest_trained_fraction_rows": self.lowest_fraction_rows}
+        return {
+            "split": self.split,
+            "rows": self.rows,
+            "findings": [f.to_json() for f in self.findings],
+            "trained_fraction": self.trained_fraction,
+            "lowest_trained_fraction_rows": self.lowest_fraction_rows,
+        }
 
 
 def lint(facts: TokenFacts, examples: int = 10) -> LintReport:
@@ -104,16 +122,23 @@ def lint(facts: TokenFacts, examples: int = 10) -> LintReport:
         hits = np.flatnonzero(mask)
         if len(hits):
             severity, description = RULES[code]
-            findings.append(Finding(code, severity, description, int(len(hits)),
-                                    [int(i) for i in hits[:examples]]))
+            findings.append(
+                Finding(
+                    code, severity, description, int(len(hits)), [int(i) for i in hits[:examples]]
+                )
+            )
     findings.sort(key=lambda f: (order[f.severity], -f.count))
     ok = facts.columns["failed"] == 0
     frac = facts.trained_fraction[ok]
     stats = {}
     if len(frac):
-        stats = {"min": float(frac.min()), "p5": float(np.percentile(frac, 5)),
-                 "median": float(np.median(frac)), "mean": float(frac.mean()),
-                 "max": float(frac.max())}
+        stats = {
+            "min": float(frac.min()),
+            "p5": float(np.percentile(frac, 5)),
+            "median": float(np.median(frac)),
+            "mean": float(frac.mean()),
+            "max": float(frac.max()),
+        }
     candidates = np.flatnonzero(ok)
     lowest = candidates[np.argsort(facts.trained_fraction[candidates], kind="stable")[:examples]]
     return LintReport(facts.split, len(facts), findings, stats, [int(i) for i in lowest], masks)

@@ -52,8 +52,10 @@ class Packing:
     def pack(self, p: int) -> list[tuple[int, int, int]]:
         """`(row, start, size)` for each sequence of pack `p`, in order."""
         a, b = self.bounds[p], self.bounds[p + 1]
-        return [(int(r), int(s), int(n)) for r, s, n in
-                zip(self.rows[a:b], self.starts[a:b], self.sizes[a:b], strict=True)]
+        return [
+            (int(r), int(s), int(n))
+            for r, s, n in zip(self.rows[a:b], self.starts[a:b], self.sizes[a:b], strict=True)
+        ]
 
     @property
     def pack_tokens(self) -> np.ndarray:
@@ -107,7 +109,7 @@ def pack_bfd(lengths: Sequence[int] | np.ndarray, capacity: int) -> Packing:
     size = eff[order]
     pack_of = np.empty(len(order), dtype=np.int64)
     by_room: dict[int, list[int]] = {}  # room left -> packs with exactly that room
-    rooms: list[int] = []               # sorted keys of by_room
+    rooms: list[int] = []  # sorted keys of by_room
     n_packs = 0
 
     def put(room: int, packs: list[int]) -> None:
@@ -129,9 +131,9 @@ def pack_bfd(lengths: Sequence[int] | np.ndarray, capacity: int) -> Packing:
                 per = capacity // length
                 full, rest = divmod(todo, per)
                 ids = np.arange(n_packs, n_packs + full + (1 if rest else 0))
-                pack_of[pos:pos + full * per] = np.repeat(ids[:full], per)
+                pack_of[pos : pos + full * per] = np.repeat(ids[:full], per)
                 if rest:
-                    pack_of[pos + full * per:pos + todo] = ids[-1]
+                    pack_of[pos + full * per : pos + todo] = ids[-1]
                     put(capacity - rest * length, [int(ids[-1])])
                 put(capacity - per * length, ids[:full].tolist())
                 n_packs += len(ids)
@@ -147,7 +149,7 @@ def pack_bfd(lengths: Sequence[int] | np.ndarray, capacity: int) -> Packing:
                 chosen = packs[-take:]
                 del packs[-take:]
                 used = take * per
-            pack_of[pos:pos + used] = np.repeat(chosen, used // len(chosen))
+            pack_of[pos : pos + used] = np.repeat(chosen, used // len(chosen))
             if not packs:
                 del by_room[room]
                 rooms.pop(k)
@@ -173,8 +175,16 @@ def pack_wrapped(lengths: Sequence[int] | np.ndarray, capacity: int) -> Packing:
         points = points[np.r_[True, points[1:] != points[:-1]]]
     seg_end = np.append(points[1:], total)
     rows = np.searchsorted(ends, points, side="right")
-    return _finish("wrapped", capacity, rows, points - row_starts[rows], seg_end - points,
-                   points // capacity, 0, ordered=True)
+    return _finish(
+        "wrapped",
+        capacity,
+        rows,
+        points - row_starts[rows],
+        seg_end - points,
+        points // capacity,
+        0,
+        ordered=True,
+    )
 
 
 def pack(lengths: Sequence[int] | np.ndarray, capacity: int, strategy: str = "bfd") -> Packing:
@@ -186,9 +196,12 @@ def pack(lengths: Sequence[int] | np.ndarray, capacity: int, strategy: str = "bf
     raise ValueError(f"unknown packing strategy {strategy!r}; choose one of {STRATEGIES}")
 
 
-def assemble(packing: Packing, p: int,
-             get_row: Callable[[int], tuple[Sequence[int], Sequence[int]]],
-             pad_id: int | None = None) -> dict[str, list[int]]:
+def assemble(
+    packing: Packing,
+    p: int,
+    get_row: Callable[[int], tuple[Sequence[int], Sequence[int]]],
+    pad_id: int | None = None,
+) -> dict[str, list[int]]:
     """Build pack `p` from rows' `(input_ids, labels)`: `input_ids`, `labels`, `position_ids`,
     `seq_lengths` and `rows`.
 
@@ -203,10 +216,10 @@ def assemble(packing: Packing, p: int,
     rows: list[int] = []
     for row, start, size in packing.pack(p):
         row_ids, row_labels = get_row(row)
-        piece_labels = list(row_labels[start:start + size])
+        piece_labels = list(row_labels[start : start + size])
         if piece_labels:
             piece_labels[0] = IGNORE_INDEX
-        ids.extend(row_ids[start:start + size])
+        ids.extend(row_ids[start : start + size])
         labels.extend(piece_labels)
         positions.extend(range(size))
         seq_lengths.append(size)
@@ -216,5 +229,10 @@ def assemble(packing: Packing, p: int,
         ids.extend([pad_id] * pad)
         labels.extend([IGNORE_INDEX] * pad)
         positions.extend([0] * pad)
-    return {"input_ids": ids, "labels": labels, "position_ids": positions,
-            "seq_lengths": seq_lengths, "rows": rows}
+    return {
+        "input_ids": ids,
+        "labels": labels,
+        "position_ids": positions,
+        "seq_lengths": seq_lengths,
+        "rows": rows,
+    }

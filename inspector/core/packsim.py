@@ -23,12 +23,12 @@ class SimRow:
     """One strategy at one length."""
 
     length: int
-    strategy: str          # "padding", "bfd" or "wrapped"
-    sequences: int         # packs, or rows for padding
-    tokens: int            # real tokens kept
-    slots: int             # tokens computed on, padding included
-    tokens_lost: int       # tokens cut off by truncation
-    split_rows: int        # rows spread over more than one pack (wrapped only)
+    strategy: str  # "padding", "bfd" or "wrapped"
+    sequences: int  # packs, or rows for padding
+    tokens: int  # real tokens kept
+    slots: int  # tokens computed on, padding included
+    tokens_lost: int  # tokens cut off by truncation
+    split_rows: int  # rows spread over more than one pack (wrapped only)
 
     @property
     def efficiency(self) -> float:
@@ -39,8 +39,11 @@ class SimRow:
         return 1.0 - self.efficiency if self.slots else 0.0
 
     def to_json(self) -> dict:
-        return {**asdict(self), "efficiency": self.efficiency,
-                "padding_fraction": self.padding_fraction}
+        return {
+            **asdict(self),
+            "efficiency": self.efficiency,
+            "padding_fraction": self.padding_fraction,
+        }
 
 
 def padding_row(lengths: np.ndarray, length: int, batch_size: int) -> SimRow:
@@ -73,6 +76,15 @@ def simulate(
             split = 0
             if strategy == "wrapped" and len(packing.rows):
                 split = int(np.count_nonzero(np.bincount(packing.rows) > 1))
-            out.append(SimRow(int(length), strategy, len(packing), packing.tokens,
-                              len(packing) * int(length), packing.tokens_lost, split))
+            out.append(
+                SimRow(
+                    int(length),
+                    strategy,
+                    len(packing),
+                    packing.tokens,
+                    len(packing) * int(length),
+                    packing.tokens_lost,
+                    split,
+                )
+            )
     return out

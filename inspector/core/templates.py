@@ -75,8 +75,11 @@ class Rendered:
             if self.generation is not None and self.turns[i].role != TEXT:
                 out.extend(self.generation.get(i, []))
             else:
-                out.extend((p.start, p.end) for p in self.pieces
-                           if p.turn == i and p.part in (CONTENT, END))
+                out.extend(
+                    (p.start, p.end)
+                    for p in self.pieces
+                    if p.turn == i and p.part in (CONTENT, END)
+                )
         merged: list[tuple[int, int]] = []
         for a, b in sorted(s for s in out if s[1] > s[0]):
             if merged and a <= merged[-1][1]:  # touching spans (content, then its end marker)

@@ -31,15 +31,15 @@ FACTS_VERSION = 1
 #: Integer columns, one value per row. A row that could not be tokenized has zeros everywhere
 #: and `failed` set (its reason is in `TokenFacts.problems`).
 COLUMNS = (
-    "tokens",            # sequence length before truncation
-    "trained",           # trained tokens before truncation
-    "trained_kept",      # trained tokens within max_length: what the model learns from
-    "target_turns",      # turns the masking mode trains on
-    "untrained_turns",   # of those, turns whose content received no trained token
-    "eot_untrained",     # of those, turns whose end-of-turn marker is missing or not trained
-    "eot_cut",           # of those, turns whose end-of-turn marker truncation cut off
-    "dup_bos",           # 1 when the sequence starts with two BOS tokens
-    "failed",            # 1 when the row could not be normalized, rendered or tokenized
+    "tokens",  # sequence length before truncation
+    "trained",  # trained tokens before truncation
+    "trained_kept",  # trained tokens within max_length: what the model learns from
+    "target_turns",  # turns the masking mode trains on
+    "untrained_turns",  # of those, turns whose content received no trained token
+    "eot_untrained",  # of those, turns whose end-of-turn marker is missing or not trained
+    "eot_cut",  # of those, turns whose end-of-turn marker truncation cut off
+    "dup_bos",  # 1 when the sequence starts with two BOS tokens
+    "failed",  # 1 when the row could not be normalized, rendered or tokenized
 )
 
 
@@ -78,14 +78,21 @@ class TokenFacts:
     def row(self, i: int) -> dict:
         """One row's facts as plain values (for JSON and the app)."""
         out = {name: int(col[i]) for name, col in self.columns.items()}
-        out.update(truncated=bool(self.truncated[i]), trained_lost=int(self.lost[i]),
-                   trained_fraction=float(self.trained_fraction[i]))
+        out.update(
+            truncated=bool(self.truncated[i]),
+            trained_lost=int(self.lost[i]),
+            trained_fraction=float(self.trained_fraction[i]),
+        )
         return out
 
     def to_bytes(self) -> bytes:
         buf = io.BytesIO()
-        meta = {"split": self.split, "max_length": self.max_length, "settings": self.settings,
-                "problems": [p.to_json() for p in self.problems]}
+        meta = {
+            "split": self.split,
+            "max_length": self.max_length,
+            "settings": self.settings,
+            "problems": [p.to_json() for p in self.problems],
+        }
         np.savez(buf, meta=np.array(json.dumps(meta)), **self.columns)
         return buf.getvalue()
 
@@ -130,10 +137,22 @@ def row_facts(row: TokenizedRow) -> tuple[int, ...]:
         elif ends[-1][1] > limit and kept_here:
             eot_cut += 1
     ids = enc.ids[:2] if n >= 2 else []
-    dup = int(len(ids) == 2 and row.pipeline.bos_id is not None
-              and ids[0] == ids[1] == row.pipeline.bos_id)
-    return (n, count_in(ranges), count_in(ranges, limit), len(targets), untrained,
-            eot_untrained, eot_cut, dup, 0)
+    dup = int(
+        len(ids) == 2
+        and row.pipeline.bos_id is not None
+        and ids[0] == ids[1] == row.pipeline.bos_id
+    )
+    return (
+        n,
+        count_in(ranges),
+        count_in(ranges, limit),
+        len(targets),
+        untrained,
+        eot_untrained,
+        eot_cut,
+        dup,
+        0,
+    )
 
 
 def facts_from_conversations(
@@ -178,12 +197,21 @@ def facts_from_conversations(
 
 
 def token_facts(
-    ds, split: str, pipeline: TokenPipeline, batch_size: int = 1000,
-    cancel: threading.Event | None = None, use_cache: bool = True,
+    ds,
+    split: str,
+    pipeline: TokenPipeline,
+    batch_size: int = 1000,
+    cancel: threading.Event | None = None,
+    use_cache: bool = True,
 ) -> Generator[Progress, None, TokenFacts]:
     """Per-row token facts for a whole split of an opened dataset (cached next to the data)."""
-    key = make_key(kind="token_facts", version=FACTS_VERSION, fingerprint=ds.fingerprint,
-                   split=split, **pipeline.key)
+    key = make_key(
+        kind="token_facts",
+        version=FACTS_VERSION,
+        fingerprint=ds.fingerprint,
+        split=split,
+        **pipeline.key,
+    )
     path = ds.cache.path("tokens", key, "npz")
     if use_cache and path.is_file():
         try:

@@ -98,8 +98,9 @@ def count_in(ranges: list[tuple[int, int]], stop: int | None = None) -> int:
 class TokenPipeline:
     """A tokenizer, a template and settings: turns `Conversation`s into tokens and labels."""
 
-    def __init__(self, tokenizer: Any, settings: TokenSettings = TokenSettings(),
-                 fmt: str | None = None):
+    def __init__(
+        self, tokenizer: Any, settings: TokenSettings = TokenSettings(), fmt: str | None = None
+    ):
         if settings.mask not in MASK_MODES:
             raise InputError(f"Unknown mask mode {settings.mask!r}; choose one of {MASK_MODES}.")
         if settings.max_length < 1:
@@ -115,9 +116,14 @@ class TokenPipeline:
     def key(self) -> dict[str, Any]:
         """Settings that change results, for cache keys and manifests."""
         s = self.settings
-        return {"tokenizer": tokenizer_fingerprint(self.tokenizer), "template": self.template.name,
-                "mask": s.mask, "max_length": s.max_length, "side": s.side,
-                "add_special_tokens": s.add_special_tokens}
+        return {
+            "tokenizer": tokenizer_fingerprint(self.tokenizer),
+            "template": self.template.name,
+            "mask": s.mask,
+            "max_length": s.max_length,
+            "side": s.side,
+            "add_special_tokens": s.add_special_tokens,
+        }
 
     def describe(self) -> dict[str, Any]:
         """Human-readable settings for output and export manifests."""
@@ -140,8 +146,9 @@ class TokenPipeline:
         for flag in (True, False):
             idx = [i for i, r in enumerate(rendered) if self._add_special(r) == flag]
             if idx:
-                encs = self._backend.encode_batch([rendered[i].text for i in idx],
-                                                  add_special_tokens=flag)
+                encs = self._backend.encode_batch(
+                    [rendered[i].text for i in idx], add_special_tokens=flag
+                )
                 for i, enc in zip(idx, encs, strict=True):
                     out[i] = enc
         return out
@@ -163,8 +170,9 @@ class TokenPipeline:
                 rendered.append(err)
         good = [r for r in rendered if isinstance(r, Rendered)]
         encs = iter(self.encode_rendered(good))
-        return [TokenizedRow(self, r, next(encs)) if isinstance(r, Rendered) else r
-                for r in rendered]
+        return [
+            TokenizedRow(self, r, next(encs)) if isinstance(r, Rendered) else r for r in rendered
+        ]
 
 
 class TokenizedRow:
@@ -254,8 +262,10 @@ class TokenizedRow:
     def roles(self) -> list[str]:
         """Per token: the role of the turn it belongs to, or ``template`` for template text."""
         turns = self.rendered.turns
-        return [turns[p.turn].role if p is not None and p.turn >= 0 else TEMPLATE_ROLE
-                for p in self._piece_of_token]
+        return [
+            turns[p.turn].role if p is not None and p.turn >= 0 else TEMPLATE_ROLE
+            for p in self._piece_of_token
+        ]
 
     @cached_property
     def parts(self) -> list[str]:
@@ -265,8 +275,11 @@ class TokenizedRow:
     def model_inputs(self) -> dict[str, list[int]]:
         """What a trainer receives: truncated `input_ids`, `attention_mask` and `labels`."""
         n = min(self.total_tokens, self.max_length)
-        return {"input_ids": self.input_ids[:n], "attention_mask": [1] * n,
-                "labels": self.labels[:n]}
+        return {
+            "input_ids": self.input_ids[:n],
+            "attention_mask": [1] * n,
+            "labels": self.labels[:n],
+        }
 
     def to_json(self) -> dict[str, Any]:
         """The truncated row as the CLI's `--json` prints it, plus the facts around the cut."""
@@ -285,4 +298,3 @@ class TokenizedRow:
             "template": self.rendered.template,
             "mask": self.mask,
         }
-

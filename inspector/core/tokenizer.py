@@ -83,7 +83,9 @@ def _load_default() -> Any:
             # the file keeps the BOS-adding post-processor, so behaviour is the same.
             tok = PreTrainedTokenizerFast(
                 tokenizer_file=str(folder / "tokenizer.json"),
-                bos_token="<s>", eos_token="</s>", unk_token="<unk>",
+                bos_token="<s>",
+                eos_token="</s>",
+                unk_token="<unk>",
             )
             if len(tok) == 32000:
                 tok.name_or_path = DEFAULT_NAME
@@ -127,7 +129,8 @@ def _load_named(spec: str, cache_dir: str | None) -> Any:
     if path.exists():
         if not path.is_dir():
             raise InputError(
-                f"--tokenizer {spec}: expected a folder holding a tokenizer, got a file.")
+                f"--tokenizer {spec}: expected a folder holding a tokenizer, got a file."
+            )
         try:
             return AutoTokenizer.from_pretrained(path, local_files_only=True)
         except (OSError, ValueError, TypeError) as err:

@@ -35,8 +35,9 @@ def chat_template(tok, template):
 def test_planted_overlong_rows_have_no_trained_tokens_left(tok, sample_data, tmp_path):
     """Acceptance: every sample_data row planted as >2048 tokens with its answer cut off."""
     manifest = json.loads((sample_data / "manifest.json").read_text())
-    planted = {d["row"] for d in manifest["datasets"]["sft"]["defects"]
-               if d["code"] == "no_trained_tokens"}
+    planted = {
+        d["row"] for d in manifest["datasets"]["sft"]["defects"] if d["code"] == "no_trained_tokens"
+    }
     assert planted
     ds = open_dataset(sample_data / "sft", state_dir=tmp_path)
     report, facts, _ = run_lint(ds, tok)
@@ -47,27 +48,32 @@ def test_planted_overlong_rows_have_no_trained_tokens_left(tok, sample_data, tmp
     assert finding.examples == sorted(planted)
     assert not report.rows_with("no_trained_tokens_before_truncation").size
     # The empty answer trains only its EOS: its turn got no trained token.
-    empty = {d["row"] for d in manifest["datasets"]["sft"]["defects"]
-             if d["code"] == "empty_response"}
+    empty = {
+        d["row"] for d in manifest["datasets"]["sft"]["defects"] if d["code"] == "empty_response"
+    }
     truly_empty = {r for r in empty if ds.conversation("train", r).turns[-1].content == ""}
     assert truly_empty and truly_empty <= set(report.rows_with("assistant_turn_untrained").tolist())
-    assert set(report.lowest_fraction_rows[:len(planted)]) == planted
+    assert set(report.lowest_fraction_rows[: len(planted)]) == planted
     assert 0 < report.trained_fraction["median"] < 1
 
 
 def test_end_of_turn_left_out_of_generation_blocks(tok, real_data, tmp_path):
     ds = open_dataset(real_data / "fastchat_dummy_conversation.json", state_dir=tmp_path)
     # A common template bug: {% generation %} closes before <|im_end|>.
-    forgetful = ("{% for m in messages %}<|im_start|>{{ m['role'] }}\n{% if m['role'] == "
-                 "'assistant' %}{% generation %}{{ m['content'] }}{% endgeneration %}"
-                 "{% else %}{{ m['content'] }}{% endif %}</s>{{ '\\n' }}{% endfor %}")
-    report, facts, _ = run_lint(ds, chat_template(tok, forgetful), template="tokenizer",
-                                mask="assistant")
+    forgetful = (
+        "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{% if m['role'] == "
+        "'assistant' %}{% generation %}{{ m['content'] }}{% endgeneration %}"
+        "{% else %}{{ m['content'] }}{% endif %}</s>{{ '\\n' }}{% endfor %}"
+    )
+    report, facts, _ = run_lint(
+        ds, chat_template(tok, forgetful), template="tokenizer", mask="assistant"
+    )
     assert report.finding("end_of_turn_not_trained").count == 500
     assert (facts["eot_untrained"] == facts["target_turns"]).all()
-    fixed = forgetful.replace("{% endgeneration %}{% else %}{{ m['content'] }}{% endif %}</s>",
-                              "</s>{% endgeneration %}{% else %}{{ m['content'] }}</s>"
-                              "{% endif %}")
+    fixed = forgetful.replace(
+        "{% endgeneration %}{% else %}{{ m['content'] }}{% endif %}</s>",
+        "</s>{% endgeneration %}{% else %}{{ m['content'] }}</s>{% endif %}",
+    )
     report, _, _ = run_lint(ds, chat_template(tok, fixed), template="tokenizer", mask="assistant")
     assert report.finding("end_of_turn_not_trained") is None and report.findings == []
 
@@ -81,8 +87,17 @@ def test_duplicated_bos(tok, tmp_path):
     assert report.rows_with("duplicated_bos").tolist() == [0, 2]
     # Forcing the tokenizer's BOS on a template that writes its own doubles it on every row.
     chat = tmp_path / "chat.jsonl"
-    chat.write_text(json.dumps({"messages": [{"role": "user", "content": "Hi"},
-                                             {"role": "assistant", "content": "Yo"}]}) + "\n")
+    chat.write_text(
+        json.dumps(
+            {
+                "messages": [
+                    {"role": "user", "content": "Hi"},
+                    {"role": "assistant", "content": "Yo"},
+                ]
+            }
+        )
+        + "\n"
+    )
     ds = open_dataset(chat, state_dir=tmp_path / "state2")
     report, _, _ = run_lint(ds, tok, template="mistral", add_special_tokens=True)
     assert report.rows_with("duplicated_bos").tolist() == [0]
@@ -92,8 +107,10 @@ def test_duplicated_bos(tok, tmp_path):
 
 def test_rows_with_nothing_to_train(tok, tmp_path):
     data = tmp_path / "train.jsonl"
-    rows = [{"messages": [{"role": "user", "content": "Only a question"}]},
-            {"messages": [{"role": "user", "content": "Q"}, {"role": "assistant", "content": "A"}]}]
+    rows = [
+        {"messages": [{"role": "user", "content": "Only a question"}]},
+        {"messages": [{"role": "user", "content": "Q"}, {"role": "assistant", "content": "A"}]},
+    ]
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
     ds = open_dataset(data, state_dir=tmp_path / "state")
     report, _, _ = run_lint(ds, tok)
@@ -110,8 +127,9 @@ def test_truncation_that_cuts_the_end_of_turn(tok, real_data, tmp_path):
         row = pipeline.encode(ds.conversation("train", int(r)))
         assert row.truncated and 0 < row.trained_tokens < row.trained_tokens_before_truncation
         # The last trained token the model sees is not the EOS that ends the answer.
-        kept = [i for i, lab in zip(row.input_ids[:512], row.labels[:512], strict=True)
-                if lab != -100]
+        kept = [
+            i for i, lab in zip(row.input_ids[:512], row.labels[:512], strict=True) if lab != -100
+        ]
         assert kept[-1] != tok.eos_token_id
     assert set(cut) <= set(report.rows_with("trained_tokens_truncated"))
     codes = {f["code"] for f in report.to_json()["findings"]}

@@ -57,8 +57,9 @@ def test_bfd_equals_the_textbook_algorithm_on_random_lengths():
         # Packs are numbered by their first row and hold rows in order.
         firsts = [packing.pack(p)[0][0] for p in range(len(packing))]
         assert firsts == sorted(firsts)
-        assert all(np.all(np.diff([r for r, _, _ in packing.pack(p)]) > 0)
-                   for p in range(len(packing)))
+        assert all(
+            np.all(np.diff([r for r, _, _ in packing.pack(p)]) > 0) for p in range(len(packing))
+        )
 
 
 def test_wrapped_concatenates_and_cuts_without_losing_tokens():
@@ -87,15 +88,20 @@ def test_bfd_uses_no_more_packs_than_trl_and_holds_the_same_tokens(real_data, ca
     tok = load_tokenizer()
     ds = open_dataset(real_data / "rasbt_instruction-data.json")
     pipeline = TokenPipeline(tok, TokenSettings(template="alpaca"), ds.format)
-    rows = [r.model_inputs() for r in pipeline.encode_batch(
-        [c for _, c, _ in ds.iter_conversations("train")])]
+    rows = [
+        r.model_inputs()
+        for r in pipeline.encode_batch([c for _, c, _ in ds.iter_conversations("train")])
+    ]
     ids = [r["input_ids"] for r in rows]
 
     ours = pack_bfd([len(x) for x in ids], capacity)
-    packed = [assemble(ours, p, lambda r: (rows[r]["input_ids"], rows[r]["labels"]))
-              for p in range(len(ours))]
-    theirs = trl_data.pack_dataset(datasets.Dataset.from_dict({"input_ids": ids}), capacity,
-                                   strategy="bfd")
+    packed = [
+        assemble(ours, p, lambda r: (rows[r]["input_ids"], rows[r]["labels"]))
+        for p in range(len(ours))
+    ]
+    theirs = trl_data.pack_dataset(
+        datasets.Dataset.from_dict({"input_ids": ids}), capacity, strategy="bfd"
+    )
     assert len(ours) <= len(theirs)
     ours_tokens = Counter(t for p in packed for t in p["input_ids"])
     theirs_tokens = Counter(t for p in theirs["input_ids"] for t in p)

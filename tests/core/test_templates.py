@@ -35,8 +35,10 @@ def chat():
 
 def alpaca(instruction, given_input, output):
     content = instruction + (f"\n\n{given_input}" if given_input else "")
-    return [Turn(USER, content, fields={"instruction": instruction, "input": given_input}),
-            Turn(ASSISTANT, output, trained=True)]
+    return [
+        Turn(USER, content, fields={"instruction": instruction, "input": given_input}),
+        Turn(ASSISTANT, output, trained=True),
+    ]
 
 
 def test_alpaca_is_the_seed_notebooks_text_with_and_without_input(tok):
@@ -58,16 +60,16 @@ def test_alpaca_is_the_seed_notebooks_text_with_and_without_input(tok):
 def test_chat_templates_render_exactly(tok):
     expected = {
         "chatml": "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n"
-                  "<|im_start|>assistant\nHello!<|im_end|>\n<|im_start|>user\n2+2?<|im_end|>\n"
-                  "<|im_start|>assistant\n4<|im_end|>\n",
+        "<|im_start|>assistant\nHello!<|im_end|>\n<|im_start|>user\n2+2?<|im_end|>\n"
+        "<|im_start|>assistant\n4<|im_end|>\n",
         "mistral": "<s>[INST] Be brief.\n\nHi [/INST]Hello!</s>[INST] 2+2? [/INST]4</s>",
         "llama3": "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nBe brief."
-                  "<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
-                  "<|start_header_id|>assistant<|end_header_id|>\n\nHello!<|eot_id|>"
-                  "<|start_header_id|>user<|end_header_id|>\n\n2+2?<|eot_id|>"
-                  "<|start_header_id|>assistant<|end_header_id|>\n\n4<|eot_id|>",
+        "<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
+        "<|start_header_id|>assistant<|end_header_id|>\n\nHello!<|eot_id|>"
+        "<|start_header_id|>user<|end_header_id|>\n\n2+2?<|eot_id|>"
+        "<|start_header_id|>assistant<|end_header_id|>\n\n4<|eot_id|>",
         "phi3": "<|system|>\nBe brief.<|end|>\n<|user|>\nHi<|end|>\n<|assistant|>\nHello!<|end|>\n"
-                "<|user|>\n2+2?<|end|>\n<|assistant|>\n4<|end|>\n",
+        "<|user|>\n2+2?<|end|>\n<|assistant|>\n4<|end|>\n",
     }
     for name, text in expected.items():
         r = get_template(name, tok).render(chat())
@@ -85,14 +87,18 @@ def test_every_turn_has_its_content_span_and_trained_turns_an_end(tok, name):
         assert "".join(r.text[a:b] for a, b in spans) == turn.content
         if turn.trained:
             (end,) = r.spans(i, END)
-            assert r.text[end[0]:end[1]] in ("</s>", "<|im_end|>", "<|eot_id|>", "<|end|>")
+            assert r.text[end[0] : end[1]] in ("</s>", "<|im_end|>", "<|eot_id|>", "<|end|>")
             assert end[0] == spans[-1][1]  # the marker follows the answer directly
     # completion mode: the last answer and its end marker; assistant mode: both answers.
     end = r.spans(4, END)[0]
-    assert [r.text[a:b] for a, b in r.trained_spans("completion")] == ["4" + r.text[end[0]:end[1]]]
-    marker = r.text[end[0]:end[1]]
+    assert [r.text[a:b] for a, b in r.trained_spans("completion")] == [
+        "4" + r.text[end[0] : end[1]]
+    ]
+    marker = r.text[end[0] : end[1]]
     assert [r.text[a:b] for a, b in r.trained_spans("assistant")] == [
-        "Hello!" + marker, "4" + marker]
+        "Hello!" + marker,
+        "4" + marker,
+    ]
     assert r.trained_turns("all") == [0, 1, 2, 3, 4]
 
 
@@ -101,16 +107,25 @@ def test_mistral_system_without_user_and_tool_turns(tok):
     r = t.render([Turn(SYSTEM, "S"), Turn(ASSISTANT, "A", trained=True)])
     assert r.text == "<s>[INST] S [/INST]A</s>"
     calls = [{"name": "get_time", "arguments": '{"tz": "UTC"}'}]
-    r = t.render([Turn(USER, "time?"), Turn(ASSISTANT, "", True, calls),
-                  Turn(TOOL, "12:00"), Turn(ASSISTANT, "Noon.", trained=True)])
-    assert r.text == ('<s>[INST] time? [/INST][TOOL_CALLS] {"name": "get_time", "arguments": '
-                      '{"tz": "UTC"}}</s>[TOOL_RESULTS] 12:00 [/TOOL_RESULTS]Noon.</s>')
+    r = t.render(
+        [
+            Turn(USER, "time?"),
+            Turn(ASSISTANT, "", True, calls),
+            Turn(TOOL, "12:00"),
+            Turn(ASSISTANT, "Noon.", trained=True),
+        ]
+    )
+    assert r.text == (
+        '<s>[INST] time? [/INST][TOOL_CALLS] {"name": "get_time", "arguments": '
+        '{"tz": "UTC"}}</s>[TOOL_RESULTS] 12:00 [/TOOL_RESULTS]Noon.</s>'
+    )
 
 
 def test_sharegpt_function_call_text_is_rendered_once(tok):
     call = '{"name": "f", "arguments": {}}'
-    turn = Turn(ASSISTANT, call, True, [{"name": "f", "arguments": "{}"}],
-                source_role="function_call")
+    turn = Turn(
+        ASSISTANT, call, True, [{"name": "f", "arguments": "{}"}], source_role="function_call"
+    )
     r = get_template("chatml", tok).render([Turn(USER, "go"), turn])
     assert r.text.count('"name": "f"') == 1
 
@@ -143,17 +158,21 @@ def test_tokenizer_template_spans_and_generation_blocks(tok):
     assert not r.add_special_tokens
     for i, turn in enumerate(turns):
         (span,) = r.spans(i, CONTENT)
-        assert r.text[span[0]:span[1]] == turn.content
+        assert r.text[span[0] : span[1]] == turn.content
     # {% generation %} decides what is trained: content plus <|im_end|> of each answer.
     assert [r.text[a:b] for a, b in r.trained_spans("assistant")] == [
-        "Hello!<|im_end|>", "4<|im_end|>"]
+        "Hello!<|im_end|>",
+        "4<|im_end|>",
+    ]
     assert [r.text[a:b] for a, b in r.trained_spans("completion")] == ["4<|im_end|>"]
 
 
 def test_tokenizer_template_that_changes_content_is_located_by_search(tok):
-    template = ("{{ bos_token }}{% for m in messages %}{% if m['role'] == 'user' %}"
-                "[INST] {{ m['content'] | trim }} [/INST]{% else %}{{ m['content'] | trim }}"
-                "{{ eos_token }}{% endif %}{% endfor %}")
+    template = (
+        "{{ bos_token }}{% for m in messages %}{% if m['role'] == 'user' %}"
+        "[INST] {{ m['content'] | trim }} [/INST]{% else %}{{ m['content'] | trim }}"
+        "{{ eos_token }}{% endif %}{% endfor %}"
+    )
     t = get_template("tokenizer", with_template(tok, template))
     r = t.render([Turn(USER, "  padded question  "), Turn(ASSISTANT, " answer\n", trained=True)])
     assert r.text == "<s>[INST] padded question [/INST]answer</s>"

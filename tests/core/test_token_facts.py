@@ -69,11 +69,21 @@ def test_cancel_stops_the_computation(tok, real_data, tmp_path):
 
 def test_rows_that_fail_are_reported_not_dropped(tok, tmp_path):
     data = tmp_path / "train.jsonl"
-    rows = [{"messages": [{"role": "user", "content": "Hi"},
-                          {"role": "assistant", "content": "Hello"}]},
-            {"messages": "not a list"},
-            {"messages": [{"role": "user", "content": "Bye"},
-                          {"role": "assistant", "content": "Ciao"}]}]
+    rows = [
+        {
+            "messages": [
+                {"role": "user", "content": "Hi"},
+                {"role": "assistant", "content": "Hello"},
+            ]
+        },
+        {"messages": "not a list"},
+        {
+            "messages": [
+                {"role": "user", "content": "Bye"},
+                {"role": "assistant", "content": "Ciao"},
+            ]
+        },
+    ]
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
     ds = open_dataset(data, state_dir=tmp_path / "state")
     pipeline = TokenPipeline(tok, TokenSettings(), ds.format)

@@ -68,16 +68,21 @@ def test_assistant_mode_equals_transformers_assistant_masks(gen_tok, real_data):
     ds = open_dataset(real_data / "fastchat_dummy_conversation.json")
     convs = rows(ds)
     assert len(convs) == 500
-    pipeline = TokenPipeline(gen_tok, TokenSettings(template="tokenizer", mask="assistant"),
-                             ds.format)
+    pipeline = TokenPipeline(
+        gen_tok, TokenSettings(template="tokenizer", mask="assistant"), ds.format
+    )
     # Our own ChatML template (no Jinja involved) must train the very same tokens.
-    builtin = TokenPipeline(gen_tok, TokenSettings(template="chatml", mask="assistant",
-                                                   add_special_tokens=False), ds.format)
+    builtin = TokenPipeline(
+        gen_tok,
+        TokenSettings(template="chatml", mask="assistant", add_special_tokens=False),
+        ds.format,
+    )
     ours, theirs = pipeline.encode_batch(convs), builtin.encode_batch(convs)
     for i, conv in enumerate(convs):
         messages = [{"role": t.role, "content": t.content} for t in conv.turns]
-        ref = gen_tok.apply_chat_template(messages, tokenize=True, return_dict=True,
-                                          return_assistant_tokens_mask=True)
+        ref = gen_tok.apply_chat_template(
+            messages, tokenize=True, return_dict=True, return_assistant_tokens_mask=True
+        )
         mask = [int(label != IGNORE_INDEX) for label in ours[i].labels]
         assert ours[i].input_ids == ref["input_ids"], i
         assert mask == ref["assistant_masks"], i
@@ -91,8 +96,9 @@ def test_completion_trains_only_the_last_answer(tok, real_data):
     pipeline = TokenPipeline(tok, TokenSettings(template="mistral", mask="completion"), ds.format)
     for conv, row in zip(rows(ds)[:60], pipeline.encode_batch(rows(ds)[:60]), strict=True):
         last = conv.turns[-1].content
-        assert tok.decode(trained_ids(row)) == tok.decode(tok(last + "</s>",
-                                                              add_special_tokens=False)["input_ids"])
+        assert tok.decode(trained_ids(row)) == tok.decode(
+            tok(last + "</s>", add_special_tokens=False)["input_ids"]
+        )
         roles = {r for r, label in zip(row.roles, row.labels, strict=True) if label != IGNORE_INDEX}
         assert roles == {"assistant"}
 
@@ -104,8 +110,9 @@ def test_all_mode_trains_every_token(tok):
 
 
 def test_roles_parts_and_special_flags(tok):
-    conv = Conversation("messages", [Turn(USER, "Hello there"),
-                                     Turn(ASSISTANT, "General Kenobi", trained=True)])
+    conv = Conversation(
+        "messages", [Turn(USER, "Hello there"), Turn(ASSISTANT, "General Kenobi", trained=True)]
+    )
     row = TokenPipeline(tok, TokenSettings(template="mistral")).encode(conv)
     by_role = {}
     for token, role, part in zip(row.tokens, row.roles, row.parts, strict=True):
@@ -143,8 +150,9 @@ def test_preference_rows_train_the_chosen_side_or_the_rejected_one(tok, real_dat
             decoded = tok.decode(trained_ids(row))
             # A token straddling "[/INST]" and the answer (e.g. "](") is trained: it is
             # partly answer. Otherwise the trained text is exactly the answer and EOS.
-            assert decoded == expected or (decoded.endswith(expected)
-                                           and decoded[:-len(expected)] == "]"), (side, k)
+            assert decoded == expected or (
+                decoded.endswith(expected) and decoded[: -len(expected)] == "]"
+            ), (side, k)
     row10 = TokenPipeline(tok, TokenSettings(), ds.format).encode(convs[10])
     first = next(k for k, label in enumerate(row10.labels) if label != IGNORE_INDEX)
     assert row10.tokens[first] == "](" and row10.roles[first] == "assistant"
