@@ -226,9 +226,10 @@ def _pack(ds, split, pipeline, capacity, index, strategy, quiet) -> dict:
             f"--pack-index {index}: packing {split} to {capacity} tokens gives "
             f"{len(packing):,} packs (0 to {len(packing) - 1:,})."
         )
-    rows = {}
-    for row, _, _ in packing.pack(index):
-        rows[row] = _encode_row(ds, split, row, pipeline)
+    wanted = [row for row, _, _ in packing.pack(index)]
+    # One batched tokenizer call for the pack's rows (rows that failed have length 0: not here).
+    encoded = pipeline.encode_batch([ds.conversation(split, row) for row in wanted])
+    rows = dict(zip(wanted, encoded, strict=True))
 
     def get_row(row):
         m = rows[row].model_inputs()
