@@ -14,6 +14,8 @@ import click
 
 from inspector.cli.common import dataset_options, handle_input_errors, open_from_options
 from inspector.cli.progress import run_with_progress
+from inspector.core.templates import TEMPLATE_NAMES
+from inspector.core.tokenize import MASK_MODES
 
 #: Codes that are not row flags but can be named in --fail-on.
 OTHER_CODES = (
@@ -70,7 +72,27 @@ def _fail_codes(spec: str | None) -> set[str]:
     "--max-length",
     type=click.IntRange(min=1),
     default=None,
-    help="Token limit for the too_long / no_trained_tokens flags (needs token facts).",
+    help="Tokenize every row and flag too_long / no_trained_tokens at this limit.",
+)
+@click.option(
+    "--tokenizer",
+    default=None,
+    metavar="FOLDER|NAME",
+    help="With --max-length: a local tokenizer folder or cached Hub name "
+    "(default: the embedded Mistral 7B tokenizer). Never downloads.",
+)
+@click.option(
+    "--template",
+    type=click.Choice(TEMPLATE_NAMES),
+    default=None,
+    help="With --max-length: the prompt template (default as in `inspector tokens`).",
+)
+@click.option(
+    "--mask",
+    type=click.Choice(MASK_MODES),
+    default="completion",
+    show_default=True,
+    help="With --max-length: which tokens are trained.",
 )
 @click.option(
     "--json",
@@ -130,6 +152,9 @@ def command(
     against,
     against_fields,
     max_length,
+    tokenizer,
+    template,
+    mask,
     json_out,
     fail_on,
     near_threshold,
@@ -161,7 +186,16 @@ def command(
         embed_model=embed_model,
     )
     quiet = json_out is not None and str(json_out) == "-"
-    result = run_with_progress(scan(ds, settings, use_cache=not no_cache), quiet=quiet)
+    facts = None
+    if max_length is not None:
+        from inspector.cli.token_options import pipeline_from_options
+        from inspector.core.scan import collect_token_facts
+
+        pipe = pipeline_from_options(ds, tokenizer, template, mask, max_length, "chosen")
+        facts = run_with_progress(collect_token_facts(ds, pipe), quiet=quiet)
+    result = run_with_progress(
+        scan(ds, settings, token_facts=facts, use_cache=not no_cache), quiet=quiet
+    )
     out = result.to_json()
     cluster_result = _clusters(ds, embed_model, quiet) if clusters else None
     if cluster_result is not None:

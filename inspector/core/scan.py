@@ -163,6 +163,18 @@ def scan(
     return result
 
 
+def collect_token_facts(ds, pipeline, cancel: threading.Event | None = None):
+    """The tokens layer's facts for every split (`{split: TokenFacts}`), ready for
+    `scan(token_facts=...)`; a progress generator. `pipeline` is an
+    `inspector.core.tokenize.TokenPipeline` whose `max_length` the scan's should match."""
+    from inspector.core.token_facts import token_facts
+
+    out = {}
+    for split in ds.splits:
+        out[split] = yield from token_facts(ds, split, pipeline, cancel=cancel)
+    return out
+
+
 def _dataset_steps(ds, settings, rows, flags, tests, hits, cancel):
     """Everything that needs all rows: groups, near matches, leakage, semantic duplicates."""
     from inspector.core import contamination

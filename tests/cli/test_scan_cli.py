@@ -75,6 +75,28 @@ def test_fail_on_gates_ci(sample_data, tmp_path):
     assert "train:213" in scan_cli(*args).output  # a contaminated row is listed
 
 
+def test_max_length_tokenizes_and_flags_cut_rows(sample_data, manifest_rows, tmp_path):
+    out = tmp_path / "scan.json"
+    r = scan_cli(sample_data / "sft", "--state", tmp_path, "--max-length", 2048, "--json", out)
+    assert r.exit_code == 0, r.output
+    flags = json.loads(out.read_text())["flags"]
+    for code in ("too_long", "no_trained_tokens"):
+        assert flags[code] == manifest_rows("sft", code)
+
+
+@pytest.fixture
+def manifest_rows(sample_data):
+    manifest = json.loads((sample_data / "manifest.json").read_text())
+
+    def rows(name: str, code: str) -> list[dict]:
+        found = [d for d in manifest["datasets"][name]["defects"] if d["code"] == code]
+        return sorted(
+            ({"split": d["split"], "row": d["row"]} for d in found), key=lambda d: d["row"]
+        )
+
+    return rows
+
+
 def test_unknown_fail_on_code_is_a_usage_error(real_data, tmp_path):
     r = scan_cli(real_data / "axolotl_alpaca.json", "--state", tmp_path, "--fail-on", "nonsense")
     assert r.exit_code == 2 and "unknown code nonsense" in r.output

@@ -4,9 +4,6 @@ found with the planted code; the JSON layout; the cache."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -26,37 +23,15 @@ def manifest(sample_data) -> dict:
     return json.loads(path.read_text())
 
 
-def _alpaca_token_facts(ds) -> dict[str, list[tuple[int, int]]]:
-    """Per-row (total tokens, trained tokens left after truncation) with the embedded Mistral
-    tokenizer, Alpaca template and completion-only masking: what the tokens layer computes
-    (`inspector.core.token_facts`), done here directly until that layer is on this branch."""
-    import mistral_common
-    from transformers import LlamaTokenizer
+def _token_facts(ds) -> dict:
+    """The tokens layer's facts for every split: embedded Mistral 7B tokenizer, the default
+    template (Alpaca for Alpaca data), completion-only masking, truncation at MAX_LENGTH."""
+    from inspector.core.scan import collect_token_facts
+    from inspector.core.tokenize import TokenPipeline, TokenSettings
+    from inspector.core.tokenizer import load_tokenizer
 
-    folder = Path(tempfile.mkdtemp())
-    src = Path(mistral_common.__file__).parent / "data" / "tokenizer.model.v1"
-    os.symlink(src, folder / "tokenizer.model")
-    tok = LlamaTokenizer.from_pretrained(str(folder))
-    shutil.rmtree(folder, ignore_errors=True)
-    assert len(tok) == 32000
-    facts = {}
-    for split in ds.splits:
-        rows = []
-        for _, conv, _ in ds.iter_conversations(split):
-            user = conv.turns[-2].fields or {}
-            prompt = (
-                "Below is an instruction that describes a task. Write a response that "
-                "appropriately completes the request.\n\n"
-                f"### Instruction:\n{user['instruction']}\n\n"
-                + (f"### Input:\n{user['input']}\n\n" if user.get("input") else "")
-                + "### Response:\n"
-            )
-            p = len(tok(prompt)["input_ids"]) + 1  # + BOS
-            answer = len(tok(conv.turns[-1].content)["input_ids"]) + 1  # + EOS
-            total = p + answer
-            rows.append((total, max(0, min(total, MAX_LENGTH) - p)))
-        facts[split] = rows
-    return facts
+    pipe = TokenPipeline(load_tokenizer(None), TokenSettings(max_length=MAX_LENGTH), fmt=ds.format)
+    return run(collect_token_facts(ds, pipe))
 
 
 @pytest.mark.parametrize("name", ["sft", "chat", "preference"])
@@ -64,7 +39,7 @@ def test_every_planted_defect_is_found(sample_data, manifest, name, tmp_path):
     spec = manifest["datasets"][name]
     ds = open_dataset(sample_data / spec["path"], state_dir=tmp_path)
     planted_codes = {d["code"] for d in spec["defects"]}
-    facts = _alpaca_token_facts(ds) if planted_codes & {"too_long", "no_trained_tokens"} else None
+    facts = _token_facts(ds) if planted_codes & {"too_long", "no_trained_tokens"} else None
     against = tuple(str(sample_data / spec["against"]) for _ in [0] if "against" in spec)
     settings = ScanSettings(max_length=MAX_LENGTH, against=against)
     result = run(scan(ds, settings, token_facts=facts, use_cache=False))

@@ -1,8 +1,9 @@
 """Token-length flags from the token facts that the tokens layer computes per row.
 
-Scan does not tokenize by itself: the caller passes, per row, the total number of tokens of the
+The rules do not tokenize: the caller passes, per row, the total number of tokens of the
 rendered conversation and how many trained (label != -100) tokens remain after truncation to
-`max_length`. `inspector.core.tokens` (the tokens slice) produces them; see `scan.scan`.
+`max_length`. The tokens layer (`inspector.core.token_facts`) computes them;
+`scan.collect_token_facts` gathers them for every split.
 """
 
 from __future__ import annotations
