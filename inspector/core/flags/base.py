@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from inspector.core.conversation import ASSISTANT, TEXT, Conversation, Turn
 
@@ -50,9 +51,9 @@ def clip(text: str, limit: int = EVIDENCE_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-@dataclass(frozen=True, slots=True)
-class Located:
-    """A turn plus a human-readable place in its row."""
+class Located(NamedTuple):
+    """A turn plus a human-readable place in its row (a tuple: built for every turn of every
+    row by several rules, so it must be cheap)."""
 
     where: str
     turn: Turn

@@ -57,7 +57,8 @@ class ShortResponse(Rule):
             if loc is None or loc.turn.tool_calls:
                 continue
             text = loc.turn.content.strip()
-            if text and len(words(text)) < SHORT_RESPONSE_WORDS:
+            # Only a short text can have few words: count words in those alone.
+            if text and len(text) < 80 and len(words(text)) < SHORT_RESPONSE_WORDS:
                 yield self.finding("short_response", text, loc.where)
 
 
@@ -91,6 +92,11 @@ class RepeatsInstruction(Rule):
         for _, loc in responses(conv):
             if loc is None:
                 continue
+            # Jaccard >= 0.8 needs sets of similar size: skip answers far longer or shorter
+            # than the instruction without tokenizing them (a generous 2x bound on characters).
+            size = len(loc.turn.content)
+            if size > 2 * len(instruction) + 40 or len(instruction) > 2 * size + 40:
+                continue
             answer = words(loc.turn.content)
             if not answer:
                 continue
@@ -115,7 +121,11 @@ class TruncatedResponse(Rule):
             if loc is None or loc.turn.tool_calls:
                 continue
             text = loc.turn.content.rstrip()
-            if len(words(text)) < TRUNCATION_MIN_WORDS:
+            # Enough words at the start settle it; only short answers need a full count.
+            if (
+                len(words(text[:300])) < TRUNCATION_MIN_WORDS
+                and len(words(text)) < TRUNCATION_MIN_WORDS
+            ):
                 continue
             reason = _truncation(text)
             if reason:
