@@ -137,6 +137,8 @@ class TokenIndex:
             for key, mask in result.items()
             if key.startswith("lint:")
         }
+        # The scan's name for a row longer than --max-length, so both speak the same code.
+        self.flags["too_long"] = np.flatnonzero(self.truncated)
 
     def known(self) -> np.ndarray:
         return (self.total >= 0) & ~self.failed
