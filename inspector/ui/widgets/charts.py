@@ -40,7 +40,8 @@ def histogram(values: np.ndarray, bins: int = 10, width: int = 30, unit: str = "
     overflow = top_value > hi * 1.5 and values.size >= 100
     if not overflow:
         hi = top_value
-    edges = np.linspace(0, hi if hi > 0 else 1, bins + (0 if overflow else 1))
+    lo = float(values.min())
+    edges = np.linspace(lo, hi if hi > lo else lo + 1, bins + (0 if overflow else 1))
     if overflow:
         edges = np.append(edges, top_value)
     counts, _ = np.histogram(values, bins=edges)
