@@ -53,6 +53,7 @@ class Decisions:
         """Re-read every decision (after undo/redo, or writes by another app instance)."""
         self.codes[:] = NONE_CODE
         self.reasons.clear()
+        self._counts = np.zeros(3, dtype=np.int64)
         s = self.session
         for (split, row), d in s.store.decisions().items():
             gid = s.gid_or_none(split, row)
@@ -61,11 +62,15 @@ class Decisions:
             self.codes[gid] = _CODE.get(d.decision, NONE_CODE)
             if d.reason:
                 self.reasons[gid] = d.reason
+        # Kept up to date by `set`: the status line asks for the counts on every key press.
+        self._counts = np.bincount(self.codes, minlength=3).astype(np.int64)
 
     def set(self, gids, decision: str | None, reason: str | None) -> None:
         """Mirror a decision just written to the store."""
-        gids = np.asarray(list(gids), dtype=np.int64)
+        gids = np.unique(np.asarray(list(gids), dtype=np.int64))
+        self._counts -= np.bincount(self.codes[gids], minlength=3)
         self.codes[gids] = _CODE[decision]
+        self._counts[_CODE[decision]] += len(gids)
         for g in gids.tolist():
             if reason and decision:
                 self.reasons[g] = reason
@@ -77,8 +82,7 @@ class Decisions:
         return KEEP if code == KEEP_CODE else DROP if code == DROP_CODE else None
 
     def counts(self) -> dict[str, int]:
-        counts = np.bincount(self.codes, minlength=3)
-        return {KEEP: int(counts[KEEP_CODE]), DROP: int(counts[DROP_CODE])}
+        return {KEEP: int(self._counts[KEEP_CODE]), DROP: int(self._counts[DROP_CODE])}
 
 
 class Session:
