@@ -15,14 +15,6 @@ class AnalysisUpdated(Message):
 
 
 @dataclass
-class DecisionsChanged(Message):
-    """Decisions were written (or undone/redone); `gids` is None when any row may have changed."""
-
-    gids: list[int] | None
-    label: str
-
-
-@dataclass
 class ShowRows(Message):
     """Open the rows view with a filter, e.g. from a cluster, a duplicate group or a flag."""
 
