@@ -92,7 +92,13 @@ class AnalysisRunner:
         """Cancel the named (or the running) analysis; returns its name."""
         for worker, wname in self._analysis_workers.items():
             if name in (None, wname) and worker.is_running:
-                worker.cancel()
+                # Cooperative: the computation sees the event at its next check (or its result
+                # is thrown away at the end) and the worker ends with `Cancelled`. Cancelling
+                # the worker's task would not stop the thread, and a task cancelled before it
+                # starts never reports a state change.
+                worker.cancelled_event.set()
+                self.analyses[wname].step = "cancelling"
+                self.post_message(AnalysisUpdated(wname))
                 return wname
         if name and self.analyses[name].status == QUEUED:
             self.analyses[name].status = CANCELLED
