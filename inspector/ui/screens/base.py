@@ -116,6 +116,10 @@ class TriageScreen(ViewScreen):
             return
         flags = self.app.index("flags")
         codes = sorted(flags.flags) if flags is not None else []
+        default = target.reason or ""
+        if not default and flags is not None and len(target.gids) == 1:
+            # A flagged row is usually dropped for its flag: offer it, editable.
+            default = (flags.flags_of.get(target.gids[0]) or [""])[0]
 
         def done(reason: str | None) -> None:
             if reason is not None:
@@ -124,7 +128,7 @@ class TriageScreen(ViewScreen):
         self.app.push_screen(
             AskText(
                 f"Reason to {decision} {target.label}",
-                target.reason or "",
+                default,
                 suggestions=codes,
                 hint="enter: save   escape: cancel",
             ),
