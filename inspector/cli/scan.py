@@ -199,7 +199,9 @@ def command(
     out = result.to_json()
     cluster_result = _clusters(ds, embed_model, quiet) if clusters else None
     if cluster_result is not None:
-        out["clusters"] = cluster_result.to_json()
+        # top-level `clusters` ([{"id", "size", "keywords", ...}]) and `rows`
+        # ([{"split", "row", "cluster", "x", "y"}]), as documented
+        out.update(cluster_result.to_json())
     if json_out is not None:
         text = json.dumps(out, ensure_ascii=False, indent=1)
         if quiet:

@@ -82,7 +82,7 @@ class ScanResult:
             "format": self.format,
             "fingerprint": self.fingerprint,
             "splits": self.splits,
-            "rows": sum(self.splits.values()),
+            "row_count": sum(self.splits.values()),
             "settings": self.settings,
             "flags": self.flags,
             "findings": self.findings,

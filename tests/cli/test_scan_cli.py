@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 
 import pytest
@@ -54,7 +53,7 @@ def test_summary_and_json_on_real_data(real_data, tmp_path):
 def test_json_to_stdout(real_data, tmp_path):
     r = scan_cli(real_data / "axolotl_alpaca.json", "--json", "-", "--state", tmp_path)
     assert r.exit_code == 0
-    assert json.loads(r.output)["rows"] == 2
+    assert json.loads(r.output)["row_count"] == 2
 
 
 def test_fail_on_gates_ci(sample_data, tmp_path):
@@ -120,10 +119,23 @@ def test_missing_input_and_bad_against_field(real_data, tmp_path):
     assert r.exit_code == 2 and "no column 'problem'" in r.output
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("inspector.core.embed") is not None,
-    reason="the embeddings layer is installed; --semantic runs for real (tested with it)",
-)
-def test_semantic_without_the_embeddings_layer_is_a_clear_error(real_data, tmp_path):
-    r = scan_cli(real_data / "axolotl_alpaca.json", "--state", tmp_path, "--semantic")
-    assert r.exit_code == 2 and "inspector.core.embed" in r.output
+def test_clusters_add_top_level_clusters_and_rows(sample_data, tmp_path):
+    r = scan_cli(sample_data / "chat", "--clusters", "--json", "-", "--state", tmp_path)
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert 2 <= len(out["clusters"]) <= 40
+    assert {"id", "size", "keywords"} <= set(out["clusters"][0])
+    assert len(out["rows"]) == out["row_count"] == 120
+    assert {"split", "row", "cluster", "x", "y"} <= set(out["rows"][0])
+    assert sum(c["size"] for c in out["clusters"]) == 120
+
+
+def test_semantic_duplicates_use_the_embeddings(sample_data, tmp_path):
+    r = scan_cli(sample_data / "sft", "--semantic", "--json", "-", "--state", tmp_path)
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    semantic = [{(m["split"], m["row"]) for m in g} for g in out["duplicates"]["semantic"]]
+    manifest = json.loads((sample_data / "manifest.json").read_text())
+    for pair in manifest["datasets"]["sft"]["duplicates"]["exact"]:
+        keys = {(m["split"], m["row"]) for m in pair}
+        assert any(keys <= g for g in semantic), f"exact duplicates {keys} not semantic"
