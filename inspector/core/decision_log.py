@@ -37,7 +37,8 @@ def row_hashes(ds, split: str, rows=None, batch: int = HASH_BATCH) -> Iterator[t
                   for lo in range(0, data.num_rows, batch))
     else:
         rows = [int(r) for r in rows]
-        slices = ((rows[i: i + batch], data[rows[i: i + batch]]) for i in range(0, len(rows), batch))
+        slices = ((rows[i: i + batch], data[rows[i: i + batch]])
+                  for i in range(0, len(rows), batch))
     for idx, columns in slices:
         names = list(columns)
         for i, row in enumerate(idx):

@@ -44,7 +44,8 @@ class Evidence:
 
     flags: dict[str, list[RowRef]] | None = None
     duplicates: dict[str, list[list[RowRef]]] | None = None
-    """Duplicate kind (``exact``, ``near``, ``semantic``, ``prompt``) -> groups, representative first."""
+    """Duplicate kind (``exact``, ``near``, ``semantic``, ``prompt``) -> groups, each with its
+    representative first."""
     contaminated: list[RowRef] | None = None
     clusters: dict[str, np.ndarray] | None = None
     """Split -> cluster id per row (-1: noise / no cluster)."""

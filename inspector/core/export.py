@@ -27,7 +27,7 @@ from inspector.core.rules import DropRule
 from inspector.core.splits import SPLIT_NAMES, assign, crossing, units_of
 from inspector.core.staging import Staging
 from inspector.core.usable import unusable_rows
-from inspector.core.verdicts import Verdicts, apply_rules, apply_store
+from inspector.core.verdicts import Verdicts, apply_rules, apply_store, check_refs
 from inspector.core.writers import KINDS
 
 WHAT = ("filtered", "tokenized", "packed")
@@ -89,7 +89,9 @@ def _offsets(ds) -> dict[str, int]:
     return out
 
 
-def _global_groups(groups, offsets) -> list[np.ndarray]:
+def _global_groups(groups, offsets, sizes, kind) -> list[np.ndarray]:
+    for g in groups:
+        check_refs(g, sizes, f"a {kind} duplicate group")
     return [np.array([offsets[s] + r for s, r in g], dtype=np.int64) for g in groups]
 
 
@@ -144,7 +146,7 @@ def destinations(ds, verdicts: Verdicts, settings: ExportSettings, evidence: Evi
     offsets = _offsets(ds)
     kept = np.concatenate([verdicts.kept(s) for s in ds.splits])
     dups = (evidence.duplicates if evidence is not None else None) or {}
-    leak = {k: _global_groups(dups[k], offsets) for k in LEAK_KINDS if k in dups}
+    leak = {k: _global_groups(dups[k], offsets, verdicts.sizes, k) for k in LEAK_KINDS if k in dups}
     report: dict[str, Any] = {"seed": settings.seed}
     if settings.split is not None:
         if "exact" not in leak or "near" not in leak:

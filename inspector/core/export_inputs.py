@@ -45,7 +45,9 @@ def evidence_for(ds, needs: set[str], against=(), cancel: threading.Event | None
     """An `Evidence` with the `needs` parts filled in."""
     evidence = Evidence()
     if "contaminated" in needs and not against:
-        raise InputError("--drop contaminated needs the test set(s) to check against: --against FILE.")
+        raise InputError(
+            "--drop contaminated needs the test set(s) to check against: --against FILE."
+        )
     if needs & {"flags", "duplicates", "contaminated"}:
         scan = _analysis("scan", "quality flags or duplicate groups")
         result = yield from scan.scan_dataset(ds, against=list(against), cancel=cancel)

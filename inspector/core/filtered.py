@@ -138,7 +138,7 @@ def _from_source(ds, dest, writers, cancel) -> Generator[Progress, None, dict[st
                     yield Progress("writing filtered rows", done + row, total)
         if row != where.size:
             raise _CountMismatch()
-        for w, lines in zip(writers, pending):
+        for w, lines in zip(writers, pending, strict=True):
             w.write_lines(lines)
         done += row
     yield Progress("writing filtered rows", done, total)

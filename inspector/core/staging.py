@@ -65,10 +65,13 @@ class Staging:
         if t.exists() or t.is_symlink():
             if not self.force:
                 raise InputError(
-                    f"{t} already exists; choose another --out folder or pass --force to replace it."
+                    f"{t} already exists; choose another --out folder or pass --force to "
+                    "replace it."
                 )
             if not t.is_dir():
-                raise InputError(f"{t} exists and is not a folder; remove it or choose another --out.")
+                raise InputError(
+                    f"{t} exists and is not a folder; remove it or choose another --out."
+                )
         if not t.parent.is_dir():
             raise InputError(f"{t.parent}: the folder to write {t.name} into does not exist.")
         if not os.access(t.parent, os.W_OK):
@@ -106,7 +109,8 @@ class Staging:
             # Re-checked here: the target may have appeared while we were writing.
             if not self.force:
                 raise InputError(f"{self.target} appeared while exporting; nothing was replaced.")
-            old = self.target.parent / f".{self.target.name}{OLD}{os.getpid()}-{secrets.token_hex(4)}"
+            old = self.target.parent / (
+                f".{self.target.name}{OLD}{os.getpid()}-{secrets.token_hex(4)}")
             os.rename(self.target, old)
         os.rename(self.root, self.target)
         _fsync_dir(self.target.parent)

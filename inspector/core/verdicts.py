@@ -64,7 +64,7 @@ class Verdicts:
         return keep_labels[self.codes[split]]
 
     def drop_unusable(self, split: str, rows, reason: str) -> int:
-        """Drop `rows` that are still kept, for a reason that overrides any keep; returns how many."""
+        """Drop those of `rows` still kept (the reason beats any keep); returns how many."""
         rows = np.asarray(rows, dtype=np.int64)
         if rows.size == 0:
             return 0
@@ -80,7 +80,7 @@ class Verdicts:
         """``{"keep": Counter(reason), "drop": Counter(reason)}`` over all splits."""
         out = {KEEP: Counter(), DROP: Counter()}
         for codes in self.codes.values():
-            for code, n in zip(*np.unique(codes, return_counts=True)):
+            for code, n in zip(*np.unique(codes, return_counts=True), strict=True):
                 decision, reason = self.labels[int(code)]
                 out[decision][reason or "undecided"] += int(n)
         return out
@@ -89,7 +89,7 @@ class Verdicts:
         return {split: int(self.kept(split).sum()) for split in self.sizes}
 
 
-def _check_refs(refs: list[RowRef], sizes: dict[str, int], what: str) -> None:
+def check_refs(refs: list[RowRef], sizes: dict[str, int], what: str) -> None:
     for split, row in refs:
         if split not in sizes or not 0 <= row < sizes[split]:
             raise InputError(
@@ -115,7 +115,7 @@ def apply_rules(verdicts: Verdicts, rules: tuple[DropRule, ...], evidence: Evide
     dups = [r for r in rules if r.kind == "dup"]
     for rule in plain:
         refs = list(rule.rows(evidence))
-        _check_refs(refs, sizes, f"--drop {rule.reason}")
+        check_refs(refs, sizes, f"--drop {rule.reason}")
         for split, rows in _by_split(refs, sizes).items():
             if rows:
                 rows = np.asarray(rows, dtype=np.int64)
@@ -124,9 +124,9 @@ def apply_rules(verdicts: Verdicts, rules: tuple[DropRule, ...], evidence: Evide
     for rule in dups:
         label = verdicts.label(DROP, rule.reason)
         for group in rule.groups(evidence):
-            _check_refs(group, sizes, f"--drop {rule.reason}")
-            survivors = [(s, r) for s, r in group if verdicts.codes[s][r] == 0
-                         or verdicts.labels[verdicts.codes[s][r]][0] == KEEP]
+            check_refs(group, sizes, f"--drop {rule.reason}")
+            survivors = [(s, r) for s, r in group
+                         if verdicts.labels[verdicts.codes[s][r]][0] == KEEP]
             for split, row in survivors[1:]:
                 verdicts.codes[split][row] = label
 
