@@ -1,4 +1,4 @@
-"""`inspector export` from the command line: outputs, refusals, clear errors, and a SIGKILL midway."""
+"""`inspector export` on the command line: outputs, refusals, clear errors, a SIGKILL midway."""
 
 from __future__ import annotations
 
