@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Generator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -191,6 +192,10 @@ def export_dataset(ds, out: str | Path, settings: ExportSettings = ExportSetting
         raise InputError(f"--what {','.join(sorted(needs_tokens))} needs a tokenizer pipeline.")
     staging = Staging(out, force=settings.force, protect=[Path(ds.path), *ds.files])
     root = staging.open()
+    # Hashing the input for the manifest reads every input byte; hashlib releases the GIL, so
+    # on a second core it costs no wall time next to the checking and writing below.
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fingerprint")
+    fingerprint = pool.submit(lambda: ds.fingerprint)
     try:
         verdicts, decided = yield from decide(ds, settings, evidence, cancel)
         token_report = None
@@ -220,7 +225,7 @@ def export_dataset(ds, out: str | Path, settings: ExportSettings = ExportSetting
         rows_out = {n: int(sum((d == k).sum() for d in dest.values())) for k, n in enumerate(names)}
         manifest = {
             "tool": tool_section(),
-            "input": input_section(ds),
+            "input": input_section(ds, fingerprint.result()),
             "settings": settings.to_json(),
             "rows": {"in": {s: ds.num_rows(s) for s in ds.splits},
                      "kept": sum(rows_out.values()),
@@ -239,4 +244,6 @@ def export_dataset(ds, out: str | Path, settings: ExportSettings = ExportSetting
     except BaseException:
         staging.abort()
         raise
+    finally:
+        pool.shutdown(wait=True)
     return ExportResult(path, manifest)

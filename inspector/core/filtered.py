@@ -22,8 +22,10 @@ from inspector.core.load import builder_for, is_saved_dataset
 from inspector.core.progress import Progress, check
 from inspector.core.writers import FileInfo, Writer, dumps_record, make_writer
 
-#: Rows per Arrow slice: big enough for pyarrow to write at full speed, small enough for memory.
-SLICE = 1 << 17
+#: Rows per Arrow slice at most (pyarrow's own row group size), and bytes per slice at most:
+#: slices this big let pyarrow write at full speed while a `take` copy stays bounded in memory.
+SLICE_ROWS = 1 << 20
+SLICE_BYTES = 256 << 20
 #: Records buffered per output file before a write.
 LINE_BATCH = 4096
 
@@ -46,6 +48,12 @@ def arrow_table(data):
     if getattr(data, "_indices", None) is not None:
         data = data.flatten_indices()
     return data.data.table
+
+
+def slice_rows(table) -> int:
+    """Rows per slice of `table`: `SLICE_ROWS`, fewer when rows are big."""
+    per_row = table.nbytes / max(table.num_rows, 1)
+    return max(1, min(SLICE_ROWS, int(SLICE_BYTES / max(per_row, 1.0))))
 
 
 def _json_lines(path: Path) -> Iterator[bytes] | None:
@@ -152,9 +160,10 @@ def _from_arrow(ds, dest, writers, cancel) -> Generator[Progress, None, dict[str
     for split in ds.splits:
         table = arrow_table(ds.hf[split])
         where = dest[split]
-        for lo in range(0, table.num_rows, SLICE):
+        step = slice_rows(table)
+        for lo in range(0, table.num_rows, step):
             check(cancel)
-            part = table.slice(lo, SLICE)
+            part = table.slice(lo, step)
             here = where[lo: lo + part.num_rows]
             for k, w in enumerate(writers):
                 idx = np.flatnonzero(here == k)

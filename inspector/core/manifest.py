@@ -27,11 +27,11 @@ def tool_section() -> dict[str, Any]:
             "manifest_schema": SCHEMA_VERSION}
 
 
-def input_section(ds) -> dict[str, Any]:
+def input_section(ds, fingerprint: str | None = None) -> dict[str, Any]:
     """The input: where it is, its fingerprint, files, format, column map and rows per split."""
     return {
         "path": str(ds.path),
-        "fingerprint": ds.fingerprint,
+        "fingerprint": fingerprint or ds.fingerprint,
         "format": ds.format,
         "column_map": dict(sorted(ds.column_map.items())),
         "files": [{"path": str(f), "bytes": f.stat().st_size} for f in ds.files],
