@@ -20,9 +20,11 @@ import tempfile
 import time
 from pathlib import Path
 
-WORDS = ("the of and to in a is that for it as was with be by on not he this are or his from "
-         "at which but have an they you were her she all would there their what so up out if "
-         "about who get which go me when make can like time no just him know take").split()
+WORDS = (
+    "the of and to in a is that for it as was with be by on not he this are or his from "
+    "at which but have an they you were her she all would there their what so up out if "
+    "about who get which go me when make can like time no just him know take"
+).split()
 
 PLAIN = """
 import sys, datasets
@@ -67,8 +69,10 @@ def main() -> None:
     data = work / "alpaca.jsonl"
     t = time.perf_counter()
     make_data(data, args.rows)
-    print(f"generated {args.rows:,} rows ({data.stat().st_size / 1e6:.0f} MB) "
-          f"in {time.perf_counter() - t:.1f}s")
+    print(
+        f"generated {args.rows:,} rows ({data.stat().st_size / 1e6:.0f} MB) "
+        f"in {time.perf_counter() - t:.1f}s"
+    )
     inspector = [sys.executable, "-m", "inspector.cli", "info", "--json", str(data)]
     plain = [sys.executable, "-c", PLAIN, str(data)]
     results = {}
@@ -88,8 +92,10 @@ def main() -> None:
     for name, (wall, peak) in results.items():
         print(f"{name:24}{wall:8.2f}{args.rows / wall:12,.0f}{peak:14,.0f}")
     ratio = results["inspector info"][0] / results["datasets.load_dataset"][0]
-    print(f"ratio inspector/plain: {ratio:.2f}x (target <= 1.3x); "
-          f"peak RSS {results['inspector info'][1] / 1024:.2f} GiB (target < 3 GiB)")
+    print(
+        f"ratio inspector/plain: {ratio:.2f}x (target <= 1.3x); "
+        f"peak RSS {results['inspector info'][1] / 1024:.2f} GiB (target < 3 GiB)"
+    )
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
 

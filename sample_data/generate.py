@@ -24,22 +24,63 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 SEED = 20261121
 
-DISHES = ["lentil soup", "banana bread", "vegetable curry", "tomato risotto", "pancakes",
-          "roast chicken", "mushroom omelette", "apple pie", "fried rice", "guacamole"]
-COOK_STEPS = ["chop the onions finely", "preheat the oven to 180 degrees", "whisk the eggs",
-              "simmer the sauce gently", "season with salt and pepper", "stir in fresh herbs",
-              "let the dough rest for twenty minutes", "toast the spices in a dry pan"]
+DISHES = [
+    "lentil soup",
+    "banana bread",
+    "vegetable curry",
+    "tomato risotto",
+    "pancakes",
+    "roast chicken",
+    "mushroom omelette",
+    "apple pie",
+    "fried rice",
+    "guacamole",
+]
+COOK_STEPS = [
+    "chop the onions finely",
+    "preheat the oven to 180 degrees",
+    "whisk the eggs",
+    "simmer the sauce gently",
+    "season with salt and pepper",
+    "stir in fresh herbs",
+    "let the dough rest for twenty minutes",
+    "toast the spices in a dry pan",
+]
 LANGS = ["Python", "JavaScript", "Rust", "Go", "SQL"]
-TASKS = ["reverse a string", "read a file line by line", "sort a list of numbers",
-         "count word frequencies", "remove duplicates from a list", "parse a date",
-         "merge two dictionaries", "check whether a number is prime"]
-COUNTRIES = {"France": "Paris", "Japan": "Tokyo", "Kenya": "Nairobi", "Peru": "Lima",
-             "Canada": "Ottawa", "Norway": "Oslo", "Egypt": "Cairo", "Chile": "Santiago",
-             "Vietnam": "Hanoi", "Poland": "Warsaw", "Ghana": "Accra", "Nepal": "Kathmandu"}
+TASKS = [
+    "reverse a string",
+    "read a file line by line",
+    "sort a list of numbers",
+    "count word frequencies",
+    "remove duplicates from a list",
+    "parse a date",
+    "merge two dictionaries",
+    "check whether a number is prime",
+]
+COUNTRIES = {
+    "France": "Paris",
+    "Japan": "Tokyo",
+    "Kenya": "Nairobi",
+    "Peru": "Lima",
+    "Canada": "Ottawa",
+    "Norway": "Oslo",
+    "Egypt": "Cairo",
+    "Chile": "Santiago",
+    "Vietnam": "Hanoi",
+    "Poland": "Warsaw",
+    "Ghana": "Accra",
+    "Nepal": "Kathmandu",
+}
 FEATURES = ["mountains", "rivers", "coastline", "deserts", "forests", "lakes", "islands"]
 EXERCISES = ["running", "swimming", "yoga", "cycling", "strength training", "walking"]
-BENEFITS = ["better sleep", "a stronger heart", "lower stress", "more energy",
-            "improved balance", "healthier joints"]
+BENEFITS = [
+    "better sleep",
+    "a stronger heart",
+    "lower stress",
+    "more energy",
+    "improved balance",
+    "healthier joints",
+]
 NAMES = ["Ana", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas"]
 ITEMS = ["apples", "pencils", "marbles", "stickers", "books", "cookies", "stamps", "shells"]
 
@@ -47,37 +88,50 @@ ITEMS = ["apples", "pencils", "marbles", "stickers", "books", "cookies", "stamps
 def cooking(rng):
     dish = rng.choice(DISHES)
     steps = rng.sample(COOK_STEPS, 3)
-    return (f"Explain how to make {dish} at home.", "",
-            f"To make {dish}, first {steps[0]}, then {steps[1]}, and finally {steps[2]}. "
-            f"Taste as you go and adjust the seasoning, because {dish} is best when the flavours "
-            "are balanced. Serve it warm with a simple side.")
+    return (
+        f"Explain how to make {dish} at home.",
+        "",
+        f"To make {dish}, first {steps[0]}, then {steps[1]}, and finally {steps[2]}. "
+        f"Taste as you go and adjust the seasoning, because {dish} is best when the flavours "
+        "are balanced. Serve it warm with a simple side.",
+    )
 
 
 def programming(rng):
     lang, task = rng.choice(LANGS), rng.choice(TASKS)
-    return (f"How do I {task} in {lang}?", "",
-            f"In {lang} you can {task} with a short function from the standard library. Write a "
-            f"small helper that takes the input, applies the operation and returns the result, "
-            f"then add a unit test so the behaviour stays correct when the code changes.")
+    return (
+        f"How do I {task} in {lang}?",
+        "",
+        f"In {lang} you can {task} with a short function from the standard library. Write a "
+        f"small helper that takes the input, applies the operation and returns the result, "
+        f"then add a unit test so the behaviour stays correct when the code changes.",
+    )
 
 
 def geography(rng):
     country = rng.choice(sorted(COUNTRIES))
     feats = rng.sample(FEATURES, 2)
-    return ("Describe the geography of the given country.", country,
-            f"{country} is known for its {feats[0]} and {feats[1]}. Its capital is "
-            f"{COUNTRIES[country]}, and the landscape shapes where people live, how they farm "
-            "and which regions attract the most visitors.")
+    return (
+        "Describe the geography of the given country.",
+        country,
+        f"{country} is known for its {feats[0]} and {feats[1]}. Its capital is "
+        f"{COUNTRIES[country]}, and the landscape shapes where people live, how they farm "
+        "and which regions attract the most visitors.",
+    )
 
 
 def math_problem(rng):
     name, item = rng.choice(NAMES), rng.choice(ITEMS)
     a, b, c = rng.randint(3, 40), rng.randint(2, 9), rng.randint(1, 20)
     total = a * b - c
-    question = (f"{name} buys {b} boxes with {a} {item} in each box and then gives {c} {item} "
-                f"to a friend. How many {item} does {name} have left?")
-    answer = (f"{name} starts with {b} times {a}, which is {a * b} {item}. After giving away "
-              f"{c}, {name} has {a * b} minus {c}, which is {total} {item} left.")
+    question = (
+        f"{name} buys {b} boxes with {a} {item} in each box and then gives {c} {item} "
+        f"to a friend. How many {item} does {name} have left?"
+    )
+    answer = (
+        f"{name} starts with {b} times {a}, which is {a * b} {item}. After giving away "
+        f"{c}, {name} has {a * b} minus {c}, which is {total} {item} left."
+    )
     return question, answer
 
 
@@ -88,21 +142,28 @@ def benchmark_problem(rng):
     """Benchmark items use their own wording, so only planted copies overlap the SFT rows."""
     speed, hours, stop = rng.randint(40, 120), rng.randint(2, 7), rng.randint(10, 90)
     a, b = rng.sample(TOWNS, 2)
-    question = (f"A train leaves {a} travelling at {speed} kilometres per hour and reaches {b} "
-                f"after {hours} hours, including a stop of {stop} kilometres worth of delay "
-                f"added to its route. What distance did the train cover in total?")
-    answer = (f"At {speed} kilometres per hour for {hours} hours the train covers "
-              f"{speed * hours} kilometres, and the delay adds {stop}, so the total is "
-              f"{speed * hours + stop} kilometres.")
+    question = (
+        f"A train leaves {a} travelling at {speed} kilometres per hour and reaches {b} "
+        f"after {hours} hours, including a stop of {stop} kilometres worth of delay "
+        f"added to its route. What distance did the train cover in total?"
+    )
+    answer = (
+        f"At {speed} kilometres per hour for {hours} hours the train covers "
+        f"{speed * hours} kilometres, and the delay adds {stop}, so the total is "
+        f"{speed * hours + stop} kilometres."
+    )
     return question, answer
 
 
 def fitness(rng):
     ex, ben = rng.choice(EXERCISES), rng.sample(BENEFITS, 2)
-    return (f"What are the benefits of {ex}?", "",
-            f"Regular {ex} can lead to {ben[0]} and {ben[1]}. Start slowly, keep a steady "
-            "routine of a few sessions per week and rest when your body needs it, so the habit "
-            "lasts for years.")
+    return (
+        f"What are the benefits of {ex}?",
+        "",
+        f"Regular {ex} can lead to {ben[0]} and {ben[1]}. Start slowly, keep a steady "
+        "routine of a few sessions per week and rest when your body needs it, so the habit "
+        "lasts for years.",
+    )
 
 
 def base_alpaca(rng):
@@ -114,15 +175,26 @@ def base_alpaca(rng):
     return {"instruction": ins, "input": inp, "output": out}
 
 
-LONG_LOG_LINE = ("2026-11-02 14:{m:02d}:{s:02d} worker-{w} INFO processed batch {b} "
-                 "in {ms} ms with {n} records and checksum {c:08x}\n")
+LONG_LOG_LINE = (
+    "2026-11-02 14:{m:02d}:{s:02d} worker-{w} INFO processed batch {b} "
+    "in {ms} ms with {n} records and checksum {c:08x}\n"
+)
 
 
 def long_input(rng) -> str:
     """About 20,000 characters of log lines: several thousand tokens."""
-    lines = [LONG_LOG_LINE.format(m=i % 60, s=(i * 7) % 60, w=i % 8, b=i, ms=rng.randint(5, 900),
-                                  n=rng.randint(10, 5000), c=rng.getrandbits(32))
-             for i in range(230)]
+    lines = [
+        LONG_LOG_LINE.format(
+            m=i % 60,
+            s=(i * 7) % 60,
+            w=i % 8,
+            b=i,
+            ms=rng.randint(5, 900),
+            n=rng.randint(10, 5000),
+            c=rng.getrandbits(32),
+        )
+        for i in range(230)
+    ]
     return "".join(lines)
 
 
@@ -143,17 +215,23 @@ def plant_sft(rng, rows, benchmark):
             defects.append({"split": "train", "row": i, "code": code})
 
     plants = {
-        "refusal": ["I'm sorry, but I can't help with that request.",
-                    "I cannot assist with that. It goes against my guidelines.",
-                    "Sorry, I am unable to provide that information."],
-        "ai_boilerplate": ["As an AI language model, I do not have personal opinions, but "
-                           "here is a general overview of the topic you asked about.",
-                           "As an AI assistant, I don't have access to real-time data, so I "
-                           "cannot tell you what the weather is like right now."],
+        "refusal": [
+            "I'm sorry, but I can't help with that request.",
+            "I cannot assist with that. It goes against my guidelines.",
+            "Sorry, I am unable to provide that information.",
+        ],
+        "ai_boilerplate": [
+            "As an AI language model, I do not have personal opinions, but "
+            "here is a general overview of the topic you asked about.",
+            "As an AI assistant, I don't have access to real-time data, so I "
+            "cannot tell you what the weather is like right now.",
+        ],
         "empty_response": ["", "   "],
-        "template_leak": ["The capital is Paris.\n\n### Response:\nThe capital is Paris.",
-                          "Here is the answer.<|im_end|>\n<|im_start|>assistant\nHere it is.",
-                          "Sure, that works. [INST] Tell me more [/INST] More details follow."],
+        "template_leak": [
+            "The capital is Paris.\n\n### Response:\nThe capital is Paris.",
+            "Here is the answer.<|im_end|>\n<|im_start|>assistant\nHere it is.",
+            "Sure, that works. [INST] Tell me more [/INST] More details follow.",
+        ],
         "pii_email": ["You can reach the organiser at maria.lopez@example-mail.com for tickets."],
         "pii_phone": ["Call our support line at (415) 555-0132 between nine and five."],
         "pii_credit_card": ["Use the card 4111 1111 1111 1111 with expiry 09/28 to pay."],
@@ -173,23 +251,33 @@ def plant_sft(rng, rows, benchmark):
     for _ in range(3):  # near duplicates: a long row copied with one word changed at the end
         i, j = pick(), pick()
         q, a = math_problem(rng)
-        story = (" Explain each step of the arithmetic clearly, show the intermediate totals, "
-                 "and finish with a one sentence summary that a young student could follow "
-                 "without any help from a teacher or a parent at home.")
+        story = (
+            " Explain each step of the arithmetic clearly, show the intermediate totals, "
+            "and finish with a one sentence summary that a young student could follow "
+            "without any help from a teacher or a parent at home."
+        )
         rows[i] = {"instruction": q + story, "input": "", "output": a}
-        rows[j] = {"instruction": q + story.replace("at home", "at school"), "input": "",
-                   "output": a}
+        rows[j] = {
+            "instruction": q + story.replace("at home", "at school"),
+            "input": "",
+            "output": a,
+        }
         near.append([{"split": "train", "row": i}, {"split": "train", "row": j}])
     for _ in range(3):  # far longer than 2048 tokens: the answer is cut away by truncation
         i = pick()
-        rows[i] = {"instruction": "Summarize the following server log in one sentence.",
-                   "input": long_input(rng),
-                   "output": "The workers processed every batch without errors."}
+        rows[i] = {
+            "instruction": "Summarize the following server log in one sentence.",
+            "input": long_input(rng),
+            "output": "The workers processed every batch without errors.",
+        }
         mark(i, "too_long", "no_trained_tokens")
     for k in range(0, len(benchmark), 8):  # benchmark items copied into the training set
         i = pick()
-        rows[i] = {"instruction": benchmark[k]["question"], "input": "",
-                   "output": benchmark[k]["answer"]}
+        rows[i] = {
+            "instruction": benchmark[k]["question"],
+            "input": "",
+            "output": benchmark[k]["answer"],
+        }
         contamination.append({"split": "train", "row": i, "item": k})
     return defects, exact, near, contamination, used
 
@@ -220,8 +308,11 @@ def make_benchmark(rng):
     return items
 
 
-SYSTEMS = ["You are a patient cooking teacher.", "You are a concise programming assistant.",
-           "You are a friendly travel guide who loves geography."]
+SYSTEMS = [
+    "You are a patient cooking teacher.",
+    "You are a concise programming assistant.",
+    "You are a friendly travel guide who loves geography.",
+]
 
 
 def chat_row(rng):
@@ -250,7 +341,7 @@ def make_chat(rng):
 
 def make_preference(rng):
     rows, defects = [], []
-    for i in range(100):
+    for _ in range(100):
         ins, inp, out = rng.choice((cooking, programming, geography, fitness))(rng)
         rejected = out.split(". ")[0] + "."
         rows.append({"prompt": f"{ins} {inp}".strip(), "chosen": out, "rejected": rejected})
@@ -280,8 +371,10 @@ def main() -> None:
         write_jsonl(HERE / "sft" / f"{split}.jsonl", rows)
     write_jsonl(HERE / "chat" / "train.jsonl", chat)
     write_jsonl(HERE / "preference" / "train.jsonl", prefs)
-    manifest = {"seed": SEED, "datasets": {"sft": sft_manifest, "chat": chat_manifest,
-                                           "preference": pref_manifest}}
+    manifest = {
+        "seed": SEED,
+        "datasets": {"sft": sft_manifest, "chat": chat_manifest, "preference": pref_manifest},
+    }
     (HERE / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
 

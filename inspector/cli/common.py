@@ -49,7 +49,9 @@ def open_from_options(path: Path, fmt: str | None, column_map: str | None, state
     """Open a dataset from the shared options (raises `InputError`)."""
     from inspector.core.dataset import open_dataset
 
-    return open_dataset(path, format=fmt, column_map=parse_column_map(column_map), state_dir=state_dir)
+    return open_dataset(
+        path, format=fmt, column_map=parse_column_map(column_map), state_dir=state_dir
+    )
 
 
 def handle_input_errors(func):

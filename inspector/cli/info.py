@@ -53,8 +53,15 @@ def _print_summary(summary) -> None:
     for col in ("role", "turns", "mean", "p50", "p90", "p99", "max"):
         roles.add_column(col, justify="left" if col == "role" else "right")
     for role, r in summary.roles.items():
-        roles.add_row(role, f"{r.turns:,}", f"{r.mean:,.0f}", f"{r.p50:,}", f"{r.p90:,}",
-                      f"{r.p99:,}", f"{r.max:,}")
+        roles.add_row(
+            role,
+            f"{r.turns:,}",
+            f"{r.mean:,.0f}",
+            f"{r.p50:,}",
+            f"{r.p90:,}",
+            f"{r.p99:,}",
+            f"{r.max:,}",
+        )
     console.print(roles)
     if summary.problems:
         console.print(f"[bold red]{len(summary.problems):,} rows could not be normalized:[/]")

@@ -80,7 +80,9 @@ def _alpaca(table, view):
     user = _lengths(first)
     suspects = [_null_rows(first), _null_rows(answer)]
     if extra is not None:
-        has_input = pc.fill_null(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(extra)), 0), False)
+        has_input = pc.fill_null(
+            pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(extra)), 0), False
+        )
         user = user + np.where(has_input.to_numpy(zero_copy_only=False), _lengths(extra) + 2, 0)
     bad = np.unique(np.concatenate(suspects))
     lengths = {"user": np.delete(user, bad), "assistant": np.delete(_lengths(answer), bad)}
@@ -99,7 +101,9 @@ def _turn_lists(table, view, fmt: str):
         return None
     fields = {item.field(i).name: item.field(i).type for i in range(item.num_fields)}
     role_key, text_key, known = (
-        ("from", "value", SHAREGPT_ROLES) if fmt == "sharegpt" else ("role", "content", MESSAGE_ROLES)
+        ("from", "value", SHAREGPT_ROLES)
+        if fmt == "sharegpt"
+        else ("role", "content", MESSAGE_ROLES)
     )
     if role_key not in fields or text_key not in fields:
         return None

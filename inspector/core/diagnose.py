@@ -59,7 +59,7 @@ def check_utf8(path: Path, chunk: int = 1 << 24) -> None:
                 line += block.count(b"\n", 0, max(e.start, 0))
                 raise InputError(
                     f"{path}: line {line}: bytes that are not valid UTF-8 at byte offset {at} "
-                    f"({block[e.start:e.start + 4]!r}); save the file as UTF-8."
+                    f"({block[e.start : e.start + 4]!r}); save the file as UTF-8."
                 ) from None
             offset += len(block)
             line += block.count(b"\n")
@@ -108,7 +108,7 @@ def _undecodable(data: bytes) -> str | None:
         line = data.count(b"\n", 0, e.start) + 1
         return (
             f"line {line}: bytes that are not valid UTF-8 at byte offset {e.start} "
-            f"({data[e.start:e.start + 4]!r}); save the file as UTF-8."
+            f"({data[e.start : e.start + 4]!r}); save the file as UTF-8."
         )
     return None
 

@@ -88,8 +88,11 @@ def check_forced(path, fmt: str, view: dict[str, str]) -> None:
         "messages": [{"messages"}, {"conversations"}],
         "sharegpt": [{"conversations"}, {"messages"}],
         "preference": [{"chosen", "rejected"}],
-        "unpaired_preference": [{"messages", "label"}, {"prompt", "completion", "label"},
-                                {"conversations", "label"}],
+        "unpaired_preference": [
+            {"messages", "label"},
+            {"prompt", "completion", "label"},
+            {"conversations", "label"},
+        ],
     }[fmt]
     if not any(n <= set(view) for n in needs):
         raise InputError(

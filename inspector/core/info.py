@@ -39,8 +39,14 @@ class RoleStats:
         if lengths.size == 0:
             return cls(0, 0.0, 0, 0, 0, 0)
         p = np.percentile(lengths, PERCENTILES, method="lower").astype(int)
-        return cls(int(lengths.size), float(lengths.mean()), int(p[0]), int(p[1]), int(p[2]),
-                   int(lengths.max()))
+        return cls(
+            int(lengths.size),
+            float(lengths.mean()),
+            int(p[0]),
+            int(p[1]),
+            int(p[2]),
+            int(lengths.max()),
+        )
 
     def to_json(self) -> dict:
         return dict(self.__dict__)
@@ -93,7 +99,9 @@ def summarize(ds, cancel: threading.Event | None = None) -> Generator[Progress, 
     splits: dict[str, SplitSummary] = {}
     for split in ds.splits:
         data = ds.hf[split]
-        fast = None if ds.json_columns else columnar_lengths(ds.format, data.data.table, ds.column_map)
+        fast = (
+            None if ds.json_columns else columnar_lengths(ds.format, data.data.table, ds.column_map)
+        )
         if fast is not None:
             role_lengths, suspects = fast
             for role, arr in role_lengths.items():

@@ -36,8 +36,22 @@ NOT_DATA = {"dataset_info.json", "state.json", "dataset_dict.json", "manifest.js
 
 #: Column names that make a lone JSON object one record rather than a wrapper of records.
 RECORD_COLUMNS = {
-    "messages", "conversations", "conversation", "chosen", "rejected", "prompt", "completion",
-    "text", "instruction", "input", "output", "response", "context", "label", "tools", "system",
+    "messages",
+    "conversations",
+    "conversation",
+    "chosen",
+    "rejected",
+    "prompt",
+    "completion",
+    "text",
+    "instruction",
+    "input",
+    "output",
+    "response",
+    "context",
+    "label",
+    "tools",
+    "system",
 }
 
 SPLIT_WORDS = {
@@ -60,7 +74,7 @@ class Loaded:
 
     path: Path
     files: list[Path]
-    splits: "datasets.DatasetDict"  # noqa: F821 - imported lazily
+    splits: datasets.DatasetDict  # noqa: F821 - imported lazily
     split_files: dict[str, list[Path]]
     json_columns: frozenset[str] = frozenset()
     """Columns stored as JSON text because their values mix types (see `_reload_exact`)."""
@@ -177,15 +191,21 @@ def _reload_exact(path: Path, first_load, json_columns: frozenset[str]):
     import datasets
 
     features = datasets.Features(
-        {name: datasets.Value("large_string") if name in json_columns else feature
-         for name, feature in first_load.features.items()}
+        {
+            name: datasets.Value("large_string") if name in json_columns else feature
+            for name, feature in first_load.features.items()
+        }
     )
     with _quiet_datasets():
         return datasets.Dataset.from_generator(
             _exact_rows,
             features=features,
-            gen_kwargs={"path": str(path.resolve()), "columns": tuple(features),
-                        "encoded": tuple(sorted(json_columns)), "stamp": path.stat().st_mtime_ns},
+            gen_kwargs={
+                "path": str(path.resolve()),
+                "columns": tuple(features),
+                "encoded": tuple(sorted(json_columns)),
+                "stamp": path.stat().st_mtime_ns,
+            },
         )
 
 
@@ -197,7 +217,8 @@ def _exact_rows(path: str, columns: tuple[str, ...], encoded: tuple[str, ...], s
     for record in iter_json_records(Path(path)):
         yield {
             k: (json.dumps(record[k], ensure_ascii=False) if k in record else None)
-            if k in encoded else record.get(k)
+            if k in encoded
+            else record.get(k)
             for k in columns
         }
 
@@ -208,8 +229,9 @@ def _split_rank(name: str) -> tuple[int, str]:
 
 def _no_data_in_folder(folder: Path) -> None:
     subs = sorted(
-        p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")
-        and (is_saved_dataset(p) or data_files_in(p))
+        p
+        for p in folder.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and (is_saved_dataset(p) or data_files_in(p))
     )
     if subs:
         listing = ", ".join(f"{s}/" for s in subs)

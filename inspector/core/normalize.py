@@ -145,9 +145,7 @@ def message_turns(messages: Any, where: str = "messages") -> list[Turn]:
         weight = msg.get("loss_weight", msg.get("weight"))
         trained = role == ASSISTANT and not (isinstance(weight, (int, float)) and weight == 0)
         name = msg.get("name") if isinstance(msg.get("name"), str) else None
-        turns.append(
-            Turn(role, content_text(msg.get("content"), at), trained, calls, name, source)
-        )
+        turns.append(Turn(role, content_text(msg.get("content"), at), trained, calls, name, source))
     return turns
 
 
@@ -202,7 +200,7 @@ def transcript_turns(text: str, where: str) -> list[Turn]:
     for i, m in enumerate(marks):
         end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
         role = USER if m.group(1) == "Human" else ASSISTANT
-        turns.append(Turn(role, text[m.end():end], role == ASSISTANT, source_role=m.group(1)))
+        turns.append(Turn(role, text[m.end() : end], role == ASSISTANT, source_role=m.group(1)))
     return turns
 
 
@@ -225,7 +223,9 @@ def _extra(row: dict, used: set[str]) -> dict:
 
 
 def norm_text(row: dict) -> Conversation:
-    return Conversation("text", [Turn(TEXT, text_field(row, "text"), True)], extra=_extra(row, {"text"}))
+    return Conversation(
+        "text", [Turn(TEXT, text_field(row, "text"), True)], extra=_extra(row, {"text"})
+    )
 
 
 def _side(value: Any, where: str) -> list[Turn]:
@@ -254,7 +254,8 @@ def norm_prompt_completion(row: dict) -> Conversation:
     prompt = _system_turns(row) + _prompt(row.get("prompt"), "prompt")
     completion = _side(row.get("completion"), "completion")
     return Conversation(
-        "prompt_completion", prompt + completion,
+        "prompt_completion",
+        prompt + completion,
         extra=_extra(row, {"prompt", "completion", "system"}),
     )
 
@@ -291,7 +292,9 @@ def _history(history: Any) -> list[Turn]:
         raise RowError(f"history is {_kind(history)}, not a list of [question, answer] pairs")
     turns = []
     for i, pair in enumerate(history):
-        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair)):
+        if not (
+            isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair)
+        ):
             raise RowError(f"history[{i}] is not a [question, answer] pair of texts")
         turns += [Turn(USER, pair[0]), Turn(ASSISTANT, pair[1], True)]
     return turns
@@ -300,13 +303,17 @@ def _history(history: Any) -> list[Turn]:
 def norm_messages(row: dict) -> Conversation:
     name = next(n for n in ("messages", "conversations", "conversation") if n in row)
     turns = _system_turns(row) + message_turns(row.get(name), name)
-    return Conversation("messages", turns, tools=_tools(row), extra=_extra(row, {name, "tools", "system"}))
+    return Conversation(
+        "messages", turns, tools=_tools(row), extra=_extra(row, {name, "tools", "system"})
+    )
 
 
 def norm_sharegpt(row: dict) -> Conversation:
     name = next(n for n in ("conversations", "conversation", "messages") if n in row)
     turns = _system_turns(row) + sharegpt_turns(row.get(name), name)
-    return Conversation("sharegpt", turns, tools=_tools(row), extra=_extra(row, {name, "tools", "system"}))
+    return Conversation(
+        "sharegpt", turns, tools=_tools(row), extra=_extra(row, {name, "tools", "system"})
+    )
 
 
 def _common_prefix(a: list[Turn], b: list[Turn]) -> int:
@@ -318,10 +325,15 @@ def _common_prefix(a: list[Turn], b: list[Turn]) -> int:
 
 def norm_preference(row: dict) -> Conversation:
     chosen_v, rejected_v = row.get("chosen"), row.get("rejected")
-    prompt_v = next((row[n] for n in ("prompt", "conversations", "messages") if row.get(n) is not None), None)
+    prompt_v = next(
+        (row[n] for n in ("prompt", "conversations", "messages") if row.get(n) is not None), None
+    )
     used = {"chosen", "rejected", "prompt", "conversations", "messages", "system"}
-    if prompt_v is None and isinstance(chosen_v, str) and isinstance(rejected_v, str) and (
-        _TRANSCRIPT_MARK.match(chosen_v) or _TRANSCRIPT_MARK.match(rejected_v)
+    if (
+        prompt_v is None
+        and isinstance(chosen_v, str)
+        and isinstance(rejected_v, str)
+        and (_TRANSCRIPT_MARK.match(chosen_v) or _TRANSCRIPT_MARK.match(rejected_v))
     ):
         chosen = transcript_turns(chosen_v, "chosen")
         rejected = transcript_turns(rejected_v, "rejected")
@@ -338,8 +350,12 @@ def norm_preference(row: dict) -> Conversation:
     prompt, c_rest, r_rest = chosen[:n], chosen[n:], rejected[n:]
     differ = any(t.role != ASSISTANT for t in c_rest[:-1] + r_rest[:-1])
     return Conversation(
-        "preference", _system_turns(row) + prompt, c_rest, r_rest,
-        prompts_differ=differ, extra=_extra(row, used),
+        "preference",
+        _system_turns(row) + prompt,
+        c_rest,
+        r_rest,
+        prompts_differ=differ,
+        extra=_extra(row, used),
     )
 
 
@@ -356,11 +372,15 @@ def norm_unpaired(row: dict) -> Conversation:
             turns = message_turns(value, name)
         turns = _system_turns(row) + turns
     else:
-        turns = _system_turns(row) + _prompt(row.get("prompt"), "prompt") + _side(
-            row.get("completion"), "completion"
+        turns = (
+            _system_turns(row)
+            + _prompt(row.get("prompt"), "prompt")
+            + _side(row.get("completion"), "completion")
         )
     return Conversation(
-        "unpaired_preference", turns, label=label,
+        "unpaired_preference",
+        turns,
+        label=label,
         extra=_extra(row, {"messages", "conversations", "prompt", "completion", "label", "system"}),
     )
 

@@ -81,8 +81,9 @@ class TriageStore:
         self.db_path = Path(db_path)
         self.dataset = dataset
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.db_path, timeout=30, isolation_level=None,
-                                   check_same_thread=False)
+        self._db = sqlite3.connect(
+            self.db_path, timeout=30, isolation_level=None, check_same_thread=False
+        )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
@@ -96,8 +97,9 @@ class TriageStore:
 
     # -- decisions ----------------------------------------------------------------------------
 
-    def decide(self, items, decision: str | None, reason: str | None = None,
-               label: str | None = None) -> int:
+    def decide(
+        self, items, decision: str | None, reason: str | None = None, label: str | None = None
+    ) -> int:
         """Set (or clear, with None) the decision of every `(split, row, content_hash)` in
         `items`, as one undoable action; returns the action id."""
         if decision not in (KEEP, DROP, None):
@@ -114,34 +116,46 @@ class TriageStore:
             # A new action makes the undone ones unreachable: forget them (like any editor).
             self._db.execute(
                 "DELETE FROM changes WHERE action_id IN "
-                "(SELECT id FROM actions WHERE dataset=? AND undone=1)", (self.dataset,))
+                "(SELECT id FROM actions WHERE dataset=? AND undone=1)",
+                (self.dataset,),
+            )
             self._db.execute("DELETE FROM actions WHERE dataset=? AND undone=1", (self.dataset,))
-            after = None if decision is None else json.dumps(
-                {"decision": decision, "reason": reason, "decided": now})
+            after = (
+                None
+                if decision is None
+                else json.dumps({"decision": decision, "reason": reason, "decided": now})
+            )
             for split, row, chash in items:
                 before = self._current_json(split, row)
                 self._db.execute(
                     "INSERT INTO changes(action_id, split, row, content_hash, before, after) "
-                    "VALUES (?, ?, ?, ?, ?, ?)", (action, split, int(row), chash, before, after))
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (action, split, int(row), chash, before, after),
+                )
                 self._apply(split, int(row), chash, after)
         return action
 
     def decision(self, split: str, row: int) -> Decision | None:
         r = self._db.execute(
             "SELECT decision, reason, content_hash, decided FROM decisions "
-            "WHERE dataset=? AND split=? AND row=?", (self.dataset, split, int(row))).fetchone()
+            "WHERE dataset=? AND split=? AND row=?",
+            (self.dataset, split, int(row)),
+        ).fetchone()
         return Decision(*r) if r else None
 
     def decisions(self) -> dict[tuple[str, int], Decision]:
         rows = self._db.execute(
             "SELECT split, row, decision, reason, content_hash, decided FROM decisions "
-            "WHERE dataset=?", (self.dataset,))
+            "WHERE dataset=?",
+            (self.dataset,),
+        )
         return {(s, r): Decision(d, why, h, t) for s, r, d, why, h, t in rows}
 
     def counts(self) -> dict[str, int]:
         rows = self._db.execute(
             "SELECT decision, COUNT(*) FROM decisions WHERE dataset=? GROUP BY decision",
-            (self.dataset,))
+            (self.dataset,),
+        )
         out = {KEEP: 0, DROP: 0}
         out.update(dict(rows))
         return out
@@ -152,13 +166,16 @@ class TriageStore:
         """Undo the latest action not yet undone; returns its label, or None if none."""
         r = self._db.execute(
             "SELECT id, label FROM actions WHERE dataset=? AND undone=0 ORDER BY id DESC LIMIT 1",
-            (self.dataset,)).fetchone()
+            (self.dataset,),
+        ).fetchone()
         if r is None:
             return None
         with self._transaction():
             changes = self._db.execute(
                 "SELECT split, row, content_hash, before FROM changes WHERE action_id=? "
-                "ORDER BY rowid DESC", (r[0],)).fetchall()
+                "ORDER BY rowid DESC",
+                (r[0],),
+            ).fetchall()
             for split, row, chash, before in changes:
                 self._apply(split, row, chash, before)
             self._db.execute("UPDATE actions SET undone=1 WHERE id=?", (r[0],))
@@ -168,13 +185,16 @@ class TriageStore:
         """Redo the earliest undone action; returns its label, or None if none."""
         r = self._db.execute(
             "SELECT id, label FROM actions WHERE dataset=? AND undone=1 ORDER BY id ASC LIMIT 1",
-            (self.dataset,)).fetchone()
+            (self.dataset,),
+        ).fetchone()
         if r is None:
             return None
         with self._transaction():
             changes = self._db.execute(
                 "SELECT split, row, content_hash, after FROM changes WHERE action_id=? "
-                "ORDER BY rowid", (r[0],)).fetchall()
+                "ORDER BY rowid",
+                (r[0],),
+            ).fetchall()
             for split, row, chash, after in changes:
                 self._apply(split, row, chash, after)
             self._db.execute("UPDATE actions SET undone=0 WHERE id=?", (r[0],))
@@ -183,15 +203,17 @@ class TriageStore:
     # -- UI state (filters, cursor) -----------------------------------------------------------
 
     def get_state(self, key: str, default: Any = None) -> Any:
-        r = self._db.execute("SELECT value FROM ui_state WHERE dataset=? AND key=?",
-                             (self.dataset, key)).fetchone()
+        r = self._db.execute(
+            "SELECT value FROM ui_state WHERE dataset=? AND key=?", (self.dataset, key)
+        ).fetchone()
         return json.loads(r[0]) if r else default
 
     def set_state(self, key: str, value: Any) -> None:
         self._db.execute(
             "INSERT INTO ui_state(dataset, key, value) VALUES (?, ?, ?) "
             "ON CONFLICT(dataset, key) DO UPDATE SET value=excluded.value",
-            (self.dataset, key, json.dumps(value)))
+            (self.dataset, key, json.dumps(value)),
+        )
 
     # -- internals ----------------------------------------------------------------------------
 
@@ -203,8 +225,10 @@ class TriageStore:
 
     def _apply(self, split: str, row: int, chash: str | None, state: str | None) -> None:
         if state is None:
-            self._db.execute("DELETE FROM decisions WHERE dataset=? AND split=? AND row=?",
-                             (self.dataset, split, row))
+            self._db.execute(
+                "DELETE FROM decisions WHERE dataset=? AND split=? AND row=?",
+                (self.dataset, split, row),
+            )
             return
         d = json.loads(state)
         self._db.execute(
@@ -212,7 +236,8 @@ class TriageStore:
             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(dataset, split, row) DO UPDATE SET "
             "decision=excluded.decision, reason=excluded.reason, "
             "content_hash=excluded.content_hash, decided=excluded.decided",
-            (self.dataset, split, row, d["decision"], d["reason"], chash, d["decided"]))
+            (self.dataset, split, row, d["decision"], d["reason"], chash, d["decided"]),
+        )
 
     def _transaction(self):
         return _Transaction(self._db)

@@ -58,7 +58,9 @@ def test_empty_file(tmp_path):
 
 def test_malformed_json_lines_names_line(tmp_path):
     f = tmp_path / "data.jsonl"
-    f.write_text(json.dumps(ALPACA[0]) + "\n" + json.dumps(ALPACA[1]) + "\n" + '{"instruction": "x",\n')
+    f.write_text(
+        json.dumps(ALPACA[0]) + "\n" + json.dumps(ALPACA[1]) + "\n" + '{"instruction": "x",\n'
+    )
     r = info(f)
     assert r.exit_code == 2 and "data.jsonl" in r.output and "line 3" in r.output
 
@@ -72,7 +74,9 @@ def test_malformed_json_array_names_line(tmp_path):
 
 def test_undecodable_bytes(tmp_path):
     f = tmp_path / "latin.jsonl"
-    f.write_bytes(json.dumps(ALPACA[0]).encode() + b"\n" + b'{"instruction": "caf\xe9", "output": "x"}\n')
+    f.write_bytes(
+        json.dumps(ALPACA[0]).encode() + b"\n" + b'{"instruction": "caf\xe9", "output": "x"}\n'
+    )
     r = info(f)
     assert r.exit_code == 2 and "latin.jsonl" in r.output and "UTF-8" in r.output
     assert "line 2" in r.output
@@ -111,7 +115,12 @@ def test_rows_of_the_wrong_shape_are_listed(tmp_path):
     f = write_jsonl(
         tmp_path / "chat.jsonl",
         [
-            {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]},
+            {
+                "messages": [
+                    {"role": "user", "content": "hi"},
+                    {"role": "assistant", "content": "yo"},
+                ]
+            },
             {"messages": [{"content": "no role here"}, {"role": "assistant", "content": "x"}]},
             {"messages": [{"role": "wizard", "content": "?"}]},
         ],
@@ -127,7 +136,10 @@ def test_rows_of_the_wrong_shape_are_listed(tmp_path):
 
 
 def test_output_a_number_is_a_row_problem(tmp_path):
-    rows = ALPACA + [{"instruction": "Count.", "output": 42}, {"instruction": "Five?", "output": "5"}]
+    rows = ALPACA + [
+        {"instruction": "Count.", "output": 42},
+        {"instruction": "Five?", "output": "5"},
+    ]
     f = write_jsonl(tmp_path / "a.jsonl", rows)
     out = info_json(f)
     # the text "5" stays text even though its column mixes types

@@ -17,7 +17,10 @@ def test_decide_undo_redo_and_reopen(tmp_path):
     assert store.decision("train", 3).decision == KEEP
     assert store.counts() == {KEEP: 1, DROP: 10}
     assert store.undo() == "keep 1 row(s)"
-    assert store.decision("train", 3).decision == DROP and store.decision("train", 3).reason == "refusal"
+    assert (
+        store.decision("train", 3).decision == DROP
+        and store.decision("train", 3).reason == "refusal"
+    )
     assert store.undo() == "drop dups"
     assert store.counts() == {KEEP: 0, DROP: 1}
     assert store.undo() is not None and store.undo() is None  # nothing left to undo
@@ -70,7 +73,8 @@ def test_dataset_rows_hash_by_content(real_data, tmp_path):
     hashes = [ds.row_hash("train", i) for i in range(50)]
     assert len(set(hashes)) == len(hashes)
     assert ds.row_hash("train", 7) == open_dataset(
-        real_data / "llamafactory_alpaca_en_demo.json").row_hash("train", 7)
+        real_data / "llamafactory_alpaca_en_demo.json"
+    ).row_hash("train", 7)
     store = ds.triage()
     store.decide([("train", 7, hashes[7])], DROP, "test")
     assert ds.triage().decision("train", 7).content_hash == hashes[7]
