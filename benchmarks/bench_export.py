@@ -20,9 +20,11 @@ import tempfile
 import time
 from pathlib import Path
 
-WORDS = ("the of and to in a is that for it as was with be by on not he this are or his from "
-         "at which but have an they you were her she all would there their what so up out if "
-         "about who get which go me when make can like time no just him know take").split()
+WORDS = (
+    "the of and to in a is that for it as was with be by on not he this are or his from "
+    "at which but have an they you were her she all would there their what so up out if "
+    "about who get which go me when make can like time no just him know take"
+).split()
 
 
 def make_parquet(path: Path, rows: int) -> None:
@@ -67,8 +69,10 @@ def main() -> None:
         ds = open_dataset(src.parent, state_dir=work / "state")
         table = arrow_table(ds.hf["train"])
         mb = table.nbytes / 1e6
-        print(f"{args.rows:,} rows, {mb:,.0f} MB in Arrow (prepared in "
-              f"{time.perf_counter() - t:.1f} s)")
+        print(
+            f"{args.rows:,} rows, {mb:,.0f} MB in Arrow (prepared in "
+            f"{time.perf_counter() - t:.1f} s)"
+        )
 
         settings = ExportSettings(container="parquet")
         every_tenth = Evidence(flags={"bench": [("train", r) for r in range(0, args.rows, 10)]})
@@ -92,11 +96,12 @@ def main() -> None:
 
         peer = mb / best["pyarrow"]
         print(f"pyarrow write_table          {best['pyarrow']:6.2f} s  {peer:8,.0f} MB/s")
-        for name, label in (("export", "inspector export"),
-                            ("export_drop", "inspector export, 10% drop")):
+        for name, label in (
+            ("export", "inspector export"),
+            ("export_drop", "inspector export, 10% drop"),
+        ):
             rate = mb / best[name]
-            print(f"{label:<28} {best[name]:6.2f} s  {rate:8,.0f} MB/s  "
-                  f"{rate / peer:.2f}x pyarrow")
+            print(f"{label:<28} {best[name]:6.2f} s  {rate:8,.0f} MB/s  {rate / peer:.2f}x pyarrow")
         ratio = mb / best["export"] / peer
         print(f"target >= 0.5x pyarrow: {'met' if ratio >= 0.5 else 'NOT met'} ({ratio:.2f}x)")
     finally:

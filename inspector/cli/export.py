@@ -18,35 +18,98 @@ def _what(value: str) -> tuple[str, ...]:
 
 @click.command("export")
 @dataset_options
-@click.option("--out", "out", required=True, type=click.Path(path_type=Path),
-              help="The folder to create (refused if it exists, unless --force).")
-@click.option("--what", "what", default="filtered", show_default=True,
-              metavar="filtered,tokenized,packed", help="Which outputs to write.")
-@click.option("--as", "container", type=click.Choice(["jsonl", "parquet", "arrow"]), default=None,
-              help="File type of every output (default: filtered rows in the input's own "
-                   "container, JSON Lines for JSON/CSV/text; token outputs as Parquet).")
-@click.option("--drop", "drops", multiple=True, metavar="RULE",
-              help="Drop rows by rule (repeatable): flag:CODE, dup:exact|near|semantic|prompt "
-                   "(each group keeps its representative), cluster:ID, contaminated.")
-@click.option("--against", "against", multiple=True, type=click.Path(path_type=Path),
-              help="Test set(s) for --drop contaminated (repeatable).")
-@click.option("--decisions", "decisions", type=click.Path(path_type=Path, dir_okay=False),
-              default=None, help="Re-apply a decisions.jsonl from an earlier export.")
-@click.option("--no-store", "no_store", is_flag=True,
-              help="Ignore the decisions saved by the app (the triage store).")
-@click.option("--split", "split", default=None, metavar="TRAIN,VAL[,TEST]",
-              help="Re-split the kept rows, e.g. 0.85,0.10,0.05; duplicate groups never cross "
-                   "splits.")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The folder to create (refused if it exists, unless --force).",
+)
+@click.option(
+    "--what",
+    "what",
+    default="filtered",
+    show_default=True,
+    metavar="filtered,tokenized,packed",
+    help="Which outputs to write.",
+)
+@click.option(
+    "--as",
+    "container",
+    type=click.Choice(["jsonl", "parquet", "arrow"]),
+    default=None,
+    help="File type of every output (default: filtered rows in the input's own "
+    "container, JSON Lines for JSON/CSV/text; token outputs as Parquet).",
+)
+@click.option(
+    "--drop",
+    "drops",
+    multiple=True,
+    metavar="RULE",
+    help="Drop rows by rule (repeatable): flag:CODE, dup:exact|near|semantic|prompt "
+    "(each group keeps its representative), cluster:ID, contaminated.",
+)
+@click.option(
+    "--against",
+    "against",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Test set(s) for --drop contaminated (repeatable).",
+)
+@click.option(
+    "--decisions",
+    "decisions",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Re-apply a decisions.jsonl from an earlier export.",
+)
+@click.option(
+    "--no-store",
+    "no_store",
+    is_flag=True,
+    help="Ignore the decisions saved by the app (the triage store).",
+)
+@click.option(
+    "--split",
+    "split",
+    default=None,
+    metavar="TRAIN,VAL[,TEST]",
+    help="Re-split the kept rows, e.g. 0.85,0.10,0.05; duplicate groups never cross splits.",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the split.")
-@click.option("--stratify-clusters", is_flag=True,
-              help="Spread every cluster over the splits in the --split proportions.")
-@click.option("--pack-length", type=click.IntRange(min=1), default=None,
-              help="Tokens per pack for --what packed (default: --max-length).")
+@click.option(
+    "--stratify-clusters",
+    is_flag=True,
+    help="Spread every cluster over the splits in the --split proportions.",
+)
+@click.option(
+    "--pack-length",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Tokens per pack for --what packed (default: --max-length).",
+)
 @click.option("--force", is_flag=True, help="Replace the --out folder if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
 @handle_input_errors
-def command(path, fmt, column_map, state_dir, out, what, container, drops, against, decisions,
-            no_store, split, seed, stratify_clusters, pack_length, force, as_json):
+def command(
+    path,
+    fmt,
+    column_map,
+    state_dir,
+    out,
+    what,
+    container,
+    drops,
+    against,
+    decisions,
+    no_store,
+    split,
+    seed,
+    stratify_clusters,
+    pack_length,
+    force,
+    as_json,
+):
     """Write the rows that survive triage into a new folder OUT, ready for training.
 
     \b
@@ -67,18 +130,23 @@ def command(path, fmt, column_map, state_dir, out, what, container, drops, again
     from inspector.core.staging import Staging
 
     settings = ExportSettings(
-        what=_what(what), container=container,
-        split=parse_ratios(split) if split else None, seed=seed,
-        stratify_clusters=stratify_clusters, rules=parse_rules(drops), use_store=not no_store,
-        decisions=decisions, pack_length=pack_length, force=force,
+        what=_what(what),
+        container=container,
+        split=parse_ratios(split) if split else None,
+        seed=seed,
+        stratify_clusters=stratify_clusters,
+        rules=parse_rules(drops),
+        use_store=not no_store,
+        decisions=decisions,
+        pack_length=pack_length,
+        force=force,
     )
     settings.check()
     ds = open_from_options(path, fmt, column_map, state_dir)
     # Refuse a bad --out before any analysis runs, not after minutes of work.
     Staging(out, force=force, protect=[Path(ds.path), *ds.files]).check_target()
     evidence = _evidence(ds, settings, against, as_json)
-    result = run_with_progress(export_dataset(ds, out, settings, evidence=evidence),
-                               quiet=as_json)
+    result = run_with_progress(export_dataset(ds, out, settings, evidence=evidence), quiet=as_json)
     if as_json:
         click.echo(json.dumps(result.manifest, ensure_ascii=False, indent=2))
         return
@@ -101,8 +169,10 @@ def _print_summary(result) -> None:
 
     m = result.manifest
     console = Console()
-    console.print(f"[bold]exported[/] {m['rows']['kept']:,} of "
-                  f"{sum(m['rows']['in'].values()):,} rows to [bold]{result.path}[/]")
+    console.print(
+        f"[bold]exported[/] {m['rows']['kept']:,} of "
+        f"{sum(m['rows']['in'].values()):,} rows to [bold]{result.path}[/]"
+    )
     table = Table(title="output", title_justify="left")
     table.add_column("output")
     table.add_column("split")
@@ -126,5 +196,7 @@ def _print_summary(result) -> None:
         console.print(f"[{style}]duplicate groups crossing splits: {text}[/]")
     invalid = m["decisions"]["invalid_rows"]["count"]
     if invalid:
-        console.print(f"[yellow]{invalid:,} rows could not be read and were dropped "
-                      "(listed in manifest.json and decisions.jsonl)[/]")
+        console.print(
+            f"[yellow]{invalid:,} rows could not be read and were dropped "
+            "(listed in manifest.json and decisions.jsonl)[/]"
+        )

@@ -45,8 +45,12 @@ class PackedCollator:
         }
         if self.with_flash_attn_kwargs:
             cu = torch.tensor([0, *lengths], dtype=torch.int32).cumsum(0, dtype=torch.int32)
-            batch.update(cu_seq_lens_q=cu, cu_seq_lens_k=cu, max_length_q=max(lengths),
-                         max_length_k=max(lengths))
+            batch.update(
+                cu_seq_lens_q=cu,
+                cu_seq_lens_k=cu,
+                max_length_q=max(lengths),
+                max_length_k=max(lengths),
+            )
         return batch
 
 

@@ -33,12 +33,15 @@ def row_hashes(ds, split: str, rows=None, batch: int = HASH_BATCH) -> Iterator[t
     """`(row, hash)` for `rows` of a split (all rows when None), equal to `ds.row_hash`."""
     data = ds.hf[split]
     if rows is None:
-        slices = ((range(lo, min(lo + batch, data.num_rows)), data[lo: lo + batch])
-                  for lo in range(0, data.num_rows, batch))
+        slices = (
+            (range(lo, min(lo + batch, data.num_rows)), data[lo : lo + batch])
+            for lo in range(0, data.num_rows, batch)
+        )
     else:
         rows = [int(r) for r in rows]
-        slices = ((rows[i: i + batch], data[rows[i: i + batch]])
-                  for i in range(0, len(rows), batch))
+        slices = (
+            (rows[i : i + batch], data[rows[i : i + batch]]) for i in range(0, len(rows), batch)
+        )
     for idx, columns in slices:
         names = list(columns)
         for i, row in enumerate(idx):
@@ -46,8 +49,9 @@ def row_hashes(ds, split: str, rows=None, batch: int = HASH_BATCH) -> Iterator[t
             yield row, row_hash(raw)
 
 
-def write_log(path: Path, ds, verdicts: Verdicts, cancel: threading.Event | None = None
-              ) -> Generator[Progress, None, int]:
+def write_log(
+    path: Path, ds, verdicts: Verdicts, cancel: threading.Event | None = None
+) -> Generator[Progress, None, int]:
     """Write `decisions.jsonl` for every decided row; returns the number of lines."""
     total = sum(verdicts.decided(s).size for s in verdicts.splits)
     done = 0
@@ -57,8 +61,13 @@ def write_log(path: Path, ds, verdicts: Verdicts, cancel: threading.Event | None
             codes = verdicts.codes[split]
             for row, h in row_hashes(ds, split, rows):
                 decision, reason = verdicts.labels[int(codes[row])]
-                line = {"hash": h, "decision": decision, "reason": reason, "split": split,
-                        "row": row}
+                line = {
+                    "hash": h,
+                    "decision": decision,
+                    "reason": reason,
+                    "split": split,
+                    "row": row,
+                }
                 f.write(json.dumps(line, ensure_ascii=False).encode() + b"\n")
                 done += 1
                 if done % HASH_BATCH == 0:
@@ -103,8 +112,9 @@ class DecisionLog:
                 entries.setdefault(h, deque()).append((decision, item.get("reason")))
         return cls(path, entries)
 
-    def replay(self, ds, verdicts: Verdicts, cancel: threading.Event | None = None
-               ) -> Generator[Progress, None, dict]:
+    def replay(
+        self, ds, verdicts: Verdicts, cancel: threading.Event | None = None
+    ) -> Generator[Progress, None, dict]:
         """Apply the log to `ds` (every row is hashed); returns matched / unmatched counts."""
         total = sum(verdicts.sizes.values())
         done = matched = 0
@@ -123,5 +133,9 @@ class DecisionLog:
             for (decision, reason), rows in hits.items():
                 verdicts.set(split, np.asarray(rows), decision, reason)
         yield Progress("replaying decisions", done, total)
-        return {"file": str(self.path), "entries": self.total, "matched": matched,
-                "unmatched": self.total - matched}
+        return {
+            "file": str(self.path),
+            "entries": self.total,
+            "matched": matched,
+            "unmatched": self.total - matched,
+        }

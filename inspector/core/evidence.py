@@ -59,8 +59,9 @@ class Evidence:
         if scan.get("flags") is not None:
             ev.flags = {code: [_ref(r) for r in rows] for code, rows in scan["flags"].items()}
         if scan.get("duplicates") is not None:
-            ev.duplicates = {kind: [_group(g) for g in groups]
-                             for kind, groups in scan["duplicates"].items()}
+            ev.duplicates = {
+                kind: [_group(g) for g in groups] for kind, groups in scan["duplicates"].items()
+            }
         if scan.get("contamination") is not None:
             seen: dict[RowRef, None] = {}
             for hit in scan["contamination"]:
@@ -84,8 +85,13 @@ class Evidence:
 
     def merge(self, other: Evidence) -> Evidence:
         """This evidence with every part `other` has filled in taking precedence."""
-        out = Evidence(self.flags, self.duplicates, self.contaminated, self.clusters,
-                       {**self.sources, **other.sources})
+        out = Evidence(
+            self.flags,
+            self.duplicates,
+            self.contaminated,
+            self.clusters,
+            {**self.sources, **other.sources},
+        )
         for name in ("flags", "duplicates", "contaminated", "clusters"):
             if getattr(other, name) is not None:
                 setattr(out, name, getattr(other, name))

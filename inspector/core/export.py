@@ -68,10 +68,15 @@ class ExportSettings:
             raise InputError(f"--pack-length must be positive, got {self.pack_length}.")
 
     def to_json(self) -> dict[str, Any]:
-        return {"what": list(self.what), "as": self.container,
-                "split": list(self.split) if self.split else None, "seed": self.seed,
-                "stratify_clusters": self.stratify_clusters,
-                "drop": [r.reason for r in self.rules], "use_store": self.use_store}
+        return {
+            "what": list(self.what),
+            "as": self.container,
+            "split": list(self.split) if self.split else None,
+            "seed": self.seed,
+            "stratify_clusters": self.stratify_clusters,
+            "drop": [r.reason for r in self.rules],
+            "use_store": self.use_store,
+        }
 
 
 @dataclass
@@ -109,8 +114,9 @@ def _read_store(ds) -> dict | None:
         store.close()
 
 
-def decide(ds, settings: ExportSettings, evidence: Evidence | None,
-           cancel: threading.Event | None = None) -> Generator[Progress, None, tuple]:
+def decide(
+    ds, settings: ExportSettings, evidence: Evidence | None, cancel: threading.Event | None = None
+) -> Generator[Progress, None, tuple]:
     """Work out keep/drop for every row: rules, store, replayed log, unusable rows.
 
     Returns ``(verdicts, report)`` where `report` is the manifest's account of the sources.
@@ -136,13 +142,16 @@ def decide(ds, settings: ExportSettings, evidence: Evidence | None,
         found = yield from unusable_rows(ds, split, cancel)
         verdicts.drop_unusable(split, [p.row for p in found], "invalid_row")
         problems.extend(found)
-    report["invalid_rows"] = {"count": len(problems),
-                              "first": [p.to_json() for p in problems[:LIST_PROBLEMS]]}
+    report["invalid_rows"] = {
+        "count": len(problems),
+        "first": [p.to_json() for p in problems[:LIST_PROBLEMS]],
+    }
     return verdicts, report
 
 
-def destinations(ds, verdicts: Verdicts, settings: ExportSettings, evidence: Evidence | None
-                 ) -> tuple[list[str], dict[str, np.ndarray], dict[str, Any]]:
+def destinations(
+    ds, verdicts: Verdicts, settings: ExportSettings, evidence: Evidence | None
+) -> tuple[list[str], dict[str, np.ndarray], dict[str, Any]]:
     """Output split names, the output split of every row (-1: dropped) and the split report."""
     offsets = _offsets(ds)
     kept = np.concatenate([verdicts.kept(s) for s in ds.splits])
@@ -163,24 +172,33 @@ def destinations(ds, verdicts: Verdicts, settings: ExportSettings, evidence: Evi
             strata = np.concatenate([evidence.clusters[s] for s in ds.splits])
         units = units_of(kept.size, [g for groups in leak.values() for g in groups])
         where = assign(kept, units, settings.split, settings.seed, strata)
-        report.update(mode="resplit", ratios=list(settings.split),
-                      stratified_by="clusters" if strata is not None else None)
+        report.update(
+            mode="resplit",
+            ratios=list(settings.split),
+            stratified_by="clusters" if strata is not None else None,
+        )
     else:
         names = list(ds.splits)
-        where = np.concatenate([np.where(verdicts.kept(s), i, -1).astype(np.int8)
-                                for i, s in enumerate(ds.splits)])
+        where = np.concatenate(
+            [np.where(verdicts.kept(s), i, -1).astype(np.int8) for i, s in enumerate(ds.splits)]
+        )
         report.update(mode="input")
     report["groups_checked"] = sorted(leak)
     report["groups"] = {k: len(v) for k, v in leak.items()}
     report["groups_crossing"] = {k: crossing(v, where) for k, v in leak.items()}
-    dest = {s: where[offsets[s]: offsets[s] + ds.num_rows(s)] for s in ds.splits}
+    dest = {s: where[offsets[s] : offsets[s] + ds.num_rows(s)] for s in ds.splits}
     return names, dest, report
 
 
-def export_dataset(ds, out: str | Path, settings: ExportSettings = ExportSettings(), *,
-                   evidence: Evidence | None = None, tokens=None,
-                   cancel: threading.Event | None = None
-                   ) -> Generator[Progress, None, ExportResult]:
+def export_dataset(
+    ds,
+    out: str | Path,
+    settings: ExportSettings = ExportSettings(),
+    *,
+    evidence: Evidence | None = None,
+    tokens=None,
+    cancel: threading.Event | None = None,
+) -> Generator[Progress, None, ExportResult]:
     """Export `ds` into the folder `out` (see the module docstring); returns an `ExportResult`.
 
     `tokens` is a `TokenPipeline` (needed for tokenized and packed output). Raises `InputError`
@@ -204,19 +222,28 @@ def export_dataset(ds, out: str | Path, settings: ExportSettings = ExportSetting
             from inspector.core.token_export import tokenize_kept
 
             token_table, token_report = yield from tokenize_kept(
-                ds, verdicts, tokens, root / ".tokens.arrow", cancel)
+                ds, verdicts, tokens, root / ".tokens.arrow", cancel
+            )
         names, dest, split_report = destinations(ds, verdicts, settings, evidence)
         outputs: dict[str, Any] = {}
         if "filtered" in settings.what:
             kind = settings.container or default_kind(ds)
             files = yield from write_filtered(ds, dest, names, kind, root, "filtered", cancel)
-            outputs["filtered"] = {"as": kind, "format": ds.format,
-                                   "files": {k: v.to_json() for k, v in files.items()}}
+            outputs["filtered"] = {
+                "as": kind,
+                "format": ds.format,
+                "files": {k: v.to_json() for k, v in files.items()},
+            }
         if needs_tokens:
             from inspector.core.token_export import write_token_outputs
 
-            outputs.update((yield from write_token_outputs(
-                token_table, ds, dest, names, settings, tokens, root, cancel)))
+            outputs.update(
+                (
+                    yield from write_token_outputs(
+                        token_table, ds, dest, names, settings, tokens, root, cancel
+                    )
+                )
+            )
             token_table = None
             (root / ".tokens.arrow").unlink(missing_ok=True)
         check(cancel)
@@ -227,10 +254,12 @@ def export_dataset(ds, out: str | Path, settings: ExportSettings = ExportSetting
             "tool": tool_section(),
             "input": input_section(ds, fingerprint.result()),
             "settings": settings.to_json(),
-            "rows": {"in": {s: ds.num_rows(s) for s in ds.splits},
-                     "kept": sum(rows_out.values()),
-                     "dropped": sum(counts["drop"].values()),
-                     "out": rows_out},
+            "rows": {
+                "in": {s: ds.num_rows(s) for s in ds.splits},
+                "kept": sum(rows_out.values()),
+                "dropped": sum(counts["drop"].values()),
+                "out": rows_out,
+            },
             "drops": dict(sorted(counts["drop"].items())),
             "decisions": {**decided, "file": DECISIONS, "lines": n_logged},
             "split": split_report,

@@ -40,8 +40,9 @@ def _analysis(module: str, what: str):
         ) from None
 
 
-def evidence_for(ds, needs: set[str], against=(), cancel: threading.Event | None = None
-                 ) -> Generator[Progress, None, Evidence]:
+def evidence_for(
+    ds, needs: set[str], against=(), cancel: threading.Event | None = None
+) -> Generator[Progress, None, Evidence]:
     """An `Evidence` with the `needs` parts filled in."""
     evidence = Evidence()
     if "contaminated" in needs and not against:

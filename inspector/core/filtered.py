@@ -94,9 +94,15 @@ class _CountMismatch(Exception):
     """The input files gave another number of records than the loaded rows: use Arrow."""
 
 
-def write_filtered(ds, dest: dict[str, np.ndarray], names: list[str], kind: str, root: Path,
-                   folder: str = "filtered", cancel: threading.Event | None = None
-                   ) -> Generator[Progress, None, dict[str, FileInfo]]:
+def write_filtered(
+    ds,
+    dest: dict[str, np.ndarray],
+    names: list[str],
+    kind: str,
+    root: Path,
+    folder: str = "filtered",
+    cancel: threading.Event | None = None,
+) -> Generator[Progress, None, dict[str, FileInfo]]:
     """Write every row with ``dest[split][row] = k >= 0`` to the output split `names[k]`.
 
     Rows keep their input order inside each output file. Returns the files written by split
@@ -164,7 +170,7 @@ def _from_arrow(ds, dest, writers, cancel) -> Generator[Progress, None, dict[str
         for lo in range(0, table.num_rows, step):
             check(cancel)
             part = table.slice(lo, step)
-            here = where[lo: lo + part.num_rows]
+            here = where[lo : lo + part.num_rows]
             for k, w in enumerate(writers):
                 idx = np.flatnonzero(here == k)
                 if idx.size == 0:

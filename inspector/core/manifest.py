@@ -23,8 +23,12 @@ def tool_section() -> dict[str, Any]:
     """The tool and the versions of the libraries that shape the output bytes."""
     import pyarrow
 
-    return {"name": "inspector", "version": __version__, "pyarrow": pyarrow.__version__,
-            "manifest_schema": SCHEMA_VERSION}
+    return {
+        "name": "inspector",
+        "version": __version__,
+        "pyarrow": pyarrow.__version__,
+        "manifest_schema": SCHEMA_VERSION,
+    }
 
 
 def input_section(ds, fingerprint: str | None = None) -> dict[str, Any]:

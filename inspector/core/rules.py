@@ -50,8 +50,12 @@ class DropRule:
     @property
     def needs(self) -> str:
         """The part of `Evidence` the rule reads."""
-        return {"flag": "flags", "dup": "duplicates", "cluster": "clusters",
-                "contaminated": "contaminated"}[self.kind]
+        return {
+            "flag": "flags",
+            "dup": "duplicates",
+            "cluster": "clusters",
+            "contaminated": "contaminated",
+        }[self.kind]
 
     def rows(self, evidence: Evidence) -> Iterator[RowRef]:
         """The rows this rule drops (may repeat a row; callers keep the first reason)."""

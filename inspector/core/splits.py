@@ -90,8 +90,13 @@ def _deal(sizes: np.ndarray, ratios, rng) -> np.ndarray:
     return choice
 
 
-def assign(kept: np.ndarray, units: np.ndarray, ratios: tuple[float, ...], seed: int,
-           strata: np.ndarray | None = None) -> np.ndarray:
+def assign(
+    kept: np.ndarray,
+    units: np.ndarray,
+    ratios: tuple[float, ...],
+    seed: int,
+    strata: np.ndarray | None = None,
+) -> np.ndarray:
     """Output split per global row (-1 for rows not kept).
 
     `kept` is a boolean mask, `units` the unit id per row (`units_of`), `strata` an optional
@@ -102,8 +107,9 @@ def assign(kept: np.ndarray, units: np.ndarray, ratios: tuple[float, ...], seed:
     rows = np.flatnonzero(kept)
     if rows.size == 0:
         return out
-    _, first, inverse, sizes = np.unique(units[rows], return_index=True, return_inverse=True,
-                                         return_counts=True)
+    _, first, inverse, sizes = np.unique(
+        units[rows], return_index=True, return_inverse=True, return_counts=True
+    )
     choice = np.full(sizes.size, -1, dtype=np.int8)
     if strata is None:
         choice[:] = _deal(sizes, ratios, rng)

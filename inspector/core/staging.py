@@ -45,8 +45,13 @@ class Staging:
     process cannot abort, which is why `open()` sweeps stale staging folders of dead processes.
     """
 
-    def __init__(self, target: str | os.PathLike, *, force: bool = False,
-                 protect: list[Path] | tuple[Path, ...] = ()):
+    def __init__(
+        self,
+        target: str | os.PathLike,
+        *,
+        force: bool = False,
+        protect: list[Path] | tuple[Path, ...] = (),
+    ):
         self.target = Path(os.path.abspath(target))
         self.force = force
         self.protect = [Path(os.path.abspath(p)) for p in protect]
@@ -82,10 +87,10 @@ class Staging:
         removed = []
         prefix = f".{self.target.name}"
         for p in self.target.parent.glob(f"{prefix}*"):
-            rest = p.name[len(prefix):]
+            rest = p.name[len(prefix) :]
             for marker in (PARTIAL, OLD):
                 if rest.startswith(marker):
-                    pid = rest[len(marker):].split("-", 1)[0]
+                    pid = rest[len(marker) :].split("-", 1)[0]
                     if pid.isdigit() and not _pid_alive(int(pid)) and p.is_dir():
                         shutil.rmtree(p, ignore_errors=True)
                         removed.append(p)
@@ -110,7 +115,8 @@ class Staging:
             if not self.force:
                 raise InputError(f"{self.target} appeared while exporting; nothing was replaced.")
             old = self.target.parent / (
-                f".{self.target.name}{OLD}{os.getpid()}-{secrets.token_hex(4)}")
+                f".{self.target.name}{OLD}{os.getpid()}-{secrets.token_hex(4)}"
+            )
             os.rename(self.target, old)
         os.rename(self.root, self.target)
         _fsync_dir(self.target.parent)

@@ -17,15 +17,17 @@ from inspector.core.progress import Progress, check
 STEP = "checking rows"
 
 
-def unusable_rows(ds, split: str, cancel: threading.Event | None = None
-                  ) -> Generator[Progress, None, list[RowProblem]]:
+def unusable_rows(
+    ds, split: str, cancel: threading.Event | None = None
+) -> Generator[Progress, None, list[RowProblem]]:
     """Every row of `split` the normalizer rejects, with its reason."""
     from inspector.core.filtered import arrow_table
 
     data = ds.hf[split]
     total = data.num_rows
-    fast = None if ds.json_columns else columnar_lengths(ds.format, arrow_table(data),
-                                                         ds.column_map)
+    fast = (
+        None if ds.json_columns else columnar_lengths(ds.format, arrow_table(data), ds.column_map)
+    )
     problems: list[RowProblem] = []
     if fast is not None:
         suspects = [int(r) for r in fast[1]]

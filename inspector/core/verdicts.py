@@ -125,8 +125,9 @@ def apply_rules(verdicts: Verdicts, rules: tuple[DropRule, ...], evidence: Evide
         label = verdicts.label(DROP, rule.reason)
         for group in rule.groups(evidence):
             check_refs(group, sizes, f"--drop {rule.reason}")
-            survivors = [(s, r) for s, r in group
-                         if verdicts.labels[verdicts.codes[s][r]][0] == KEEP]
+            survivors = [
+                (s, r) for s, r in group if verdicts.labels[verdicts.codes[s][r]][0] == KEEP
+            ]
             for split, row in survivors[1:]:
                 verdicts.codes[split][row] = label
 

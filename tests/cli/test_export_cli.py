@@ -26,8 +26,19 @@ def invoke(*args):
 def test_help_lists_the_options():
     result = invoke("export", "--help")
     assert result.exit_code == 0
-    for option in ("--out", "--what", "--as", "--drop", "--decisions", "--split", "--seed",
-                   "--stratify-clusters", "--pack-length", "--force", "--against"):
+    for option in (
+        "--out",
+        "--what",
+        "--as",
+        "--drop",
+        "--decisions",
+        "--split",
+        "--seed",
+        "--stratify-clusters",
+        "--pack-length",
+        "--force",
+        "--against",
+    ):
         assert option in result.output
 
 
@@ -43,21 +54,32 @@ def test_export_then_refuse_then_force(real_data, tmp_path):
     assert again.exit_code == 2
     assert "already exists" in again.output and "--force" in again.output
     assert "Traceback" not in again.output
-    forced = invoke("export", src, "--out", out, "--state", tmp_path / "s", "--force",
-                    "--as", "parquet")
+    forced = invoke(
+        "export", src, "--out", out, "--state", tmp_path / "s", "--force", "--as", "parquet"
+    )
     assert forced.exit_code == 0, forced.output
     assert sorted(p.name for p in (out / "filtered").iterdir()) == ["train.parquet"]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--drop", "dup:fuzzy"], "not a rule"),
-    (["--split", "0.5,0.6"], "add up to"),
-    (["--what", "filtered,zipped"], "--what"),
-    (["--decisions", "missing.jsonl"], "no such decisions file"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--drop", "dup:fuzzy"], "not a rule"),
+        (["--split", "0.5,0.6"], "add up to"),
+        (["--what", "filtered,zipped"], "--what"),
+        (["--decisions", "missing.jsonl"], "no such decisions file"),
+    ],
+)
 def test_bad_options_give_one_clear_error(real_data, tmp_path, args, message):
-    result = invoke("export", real_data / "axolotl_alpaca.json", "--out", tmp_path / "out",
-                    "--state", tmp_path / "s", *args)
+    result = invoke(
+        "export",
+        real_data / "axolotl_alpaca.json",
+        "--out",
+        tmp_path / "out",
+        "--state",
+        tmp_path / "s",
+        *args,
+    )
     assert result.exit_code == 2, result.output
     assert message in result.output and "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
@@ -73,12 +95,22 @@ def test_decisions_file_round_trip_through_the_cli(real_data, tmp_path):
     store.close()
     a = invoke("export", src, "--out", tmp_path / "a", "--state", tmp_path / "s")
     assert a.exit_code == 0, a.output
-    b = invoke("export", src, "--out", tmp_path / "b", "--state", tmp_path / "empty",
-               "--decisions", tmp_path / "a" / "decisions.jsonl", "--json")
+    b = invoke(
+        "export",
+        src,
+        "--out",
+        tmp_path / "b",
+        "--state",
+        tmp_path / "empty",
+        "--decisions",
+        tmp_path / "a" / "decisions.jsonl",
+        "--json",
+    )
     assert b.exit_code == 0, b.output
     assert json.loads(b.output)["rows"]["kept"] == 497
     assert (tmp_path / "a/filtered/train.jsonl").read_bytes() == (
-        tmp_path / "b/filtered/train.jsonl").read_bytes()
+        tmp_path / "b/filtered/train.jsonl"
+    ).read_bytes()
 
 
 def _digest(folder: Path) -> dict[str, str]:
@@ -90,13 +122,28 @@ def test_sigkill_midway_leaves_no_target_and_a_rerun_succeeds(tmp_path):
     data.mkdir()
     with open(data / "train.jsonl", "w") as f:
         for i in range(60_000):
-            f.write(json.dumps({"instruction": f"Say {i} twice.", "input": "",
-                                "output": f"{i} {i}. " * 8}) + "\n")
+            f.write(
+                json.dumps(
+                    {"instruction": f"Say {i} twice.", "input": "", "output": f"{i} {i}. " * 8}
+                )
+                + "\n"
+            )
     before = _digest(data)
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_DATASETS_CACHE": str(tmp_path / "hf")}
-    cmd = [sys.executable, "-m", "inspector.cli", "export", str(data), "--out", str(out),
-           "--state", str(tmp_path / "state"), "--as", "parquet"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "inspector.cli",
+        "export",
+        str(data),
+        "--out",
+        str(out),
+        "--state",
+        str(tmp_path / "state"),
+        "--as",
+        "parquet",
+    ]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     staged = None

@@ -24,11 +24,17 @@ from inspector.core.rules import DropRule, parse_rules
 
 #: The real datasets `inspector info` loads (the others are benchmarks or metadata).
 LOADABLE = [
-    "axolotl_alpaca.json", "axolotl_conversation.json", "fastchat_dummy_conversation.json",
-    "hh-rlhf_harmless-base_test.jsonl.gz", "llamafactory_alpaca_en_demo.json",
-    "llamafactory_c4_demo.jsonl", "llamafactory_dpo_en_demo.json",
-    "llamafactory_glaive_toolcall_en_demo.json", "llamafactory_kto_en_demo.json",
-    "openai-cookbook_toy_chat_fine_tuning.jsonl", "rasbt_instruction-data.json",
+    "axolotl_alpaca.json",
+    "axolotl_conversation.json",
+    "fastchat_dummy_conversation.json",
+    "hh-rlhf_harmless-base_test.jsonl.gz",
+    "llamafactory_alpaca_en_demo.json",
+    "llamafactory_c4_demo.jsonl",
+    "llamafactory_dpo_en_demo.json",
+    "llamafactory_glaive_toolcall_en_demo.json",
+    "llamafactory_kto_en_demo.json",
+    "openai-cookbook_toy_chat_fine_tuning.jsonl",
+    "rasbt_instruction-data.json",
     "rasbt_instruction-examples_with-dups.json",
 ]
 
@@ -54,8 +60,11 @@ def drop_in_store(ds, rows, reason="manual"):
 
 
 def tree_bytes(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.mark.parametrize("name", LOADABLE)
@@ -85,7 +94,8 @@ def test_jsonl_records_are_copied_byte_for_byte(real_data, tmp_path):
     ds = open_dataset(src, state_dir=tmp_path / "state")
     run(export_dataset(ds, tmp_path / "out"))
     assert (tmp_path / "out/filtered/train.jsonl").read_bytes() == src.read_bytes().rstrip(
-        b"\n") + b"\n"
+        b"\n"
+    ) + b"\n"
 
 
 @pytest.mark.parametrize("container", ["parquet", "arrow"])
@@ -126,8 +136,14 @@ def test_rules_drop_by_evidence_and_dup_rules_keep_one_survivor(real_data, tmp_p
 def test_rule_without_its_evidence_is_an_error(real_data, tmp_path):
     ds = open_dataset(real_data / "axolotl_alpaca.json", state_dir=tmp_path / "s")
     with pytest.raises(InputError, match="dup:near"):
-        run(export_dataset(ds, tmp_path / "out",
-                           ExportSettings(rules=(DropRule("dup", "near"),)), evidence=Evidence()))
+        run(
+            export_dataset(
+                ds,
+                tmp_path / "out",
+                ExportSettings(rules=(DropRule("dup", "near"),)),
+                evidence=Evidence(),
+            )
+        )
     assert not (tmp_path / "out").exists()
     with pytest.raises(InputError, match="not a rule"):
         parse_rules(["dup:fuzzy"])
@@ -145,8 +161,11 @@ def test_decisions_replay_on_a_shuffled_copy_keeps_the_same_rows(real_data, tmp_
     store.decide([("train", 7, ds.row_hash("train", 7))], "keep", reason="good one")
     store.close()
     settings = ExportSettings(rules=parse_rules(["dup:exact"]))
-    first = run(export_dataset(ds, tmp_path / "a", settings,
-                               evidence=Evidence(duplicates={"exact": groups}))).manifest
+    first = run(
+        export_dataset(
+            ds, tmp_path / "a", settings, evidence=Evidence(duplicates={"exact": groups})
+        )
+    ).manifest
     log = [json.loads(x) for x in (tmp_path / "a/decisions.jsonl").read_text().splitlines()]
     assert len(log) == first["rows"]["dropped"] + 1
     assert {"hash", "decision", "reason", "split", "row"} <= set(log[0])
@@ -156,8 +175,11 @@ def test_decisions_replay_on_a_shuffled_copy_keeps_the_same_rows(real_data, tmp_
     copy = tmp_path / "shuffled.json"
     copy.write_text(json.dumps(records), encoding="utf-8")
     ds2 = open_dataset(copy, state_dir=tmp_path / "s2")
-    second = run(export_dataset(ds2, tmp_path / "b",
-                                ExportSettings(decisions=tmp_path / "a/decisions.jsonl"))).manifest
+    second = run(
+        export_dataset(
+            ds2, tmp_path / "b", ExportSettings(decisions=tmp_path / "a/decisions.jsonl")
+        )
+    ).manifest
     assert second["decisions"]["replayed"]["matched"] == len(log)
     assert second["decisions"]["replayed"]["unmatched"] == 0
     assert second["drops"] == first["drops"]
@@ -166,7 +188,8 @@ def test_decisions_replay_on_a_shuffled_copy_keeps_the_same_rows(real_data, tmp_
         return json.dumps(r, sort_keys=True)
 
     assert sorted(map(key, records_of(tmp_path / "b/filtered"))) == sorted(
-        map(key, records_of(tmp_path / "a/filtered")))
+        map(key, records_of(tmp_path / "a/filtered"))
+    )
 
 
 def test_stale_store_decisions_are_not_applied_to_changed_rows(real_data, tmp_path):
@@ -203,8 +226,9 @@ def test_resplit_pools_input_splits_and_reports_no_group_crossing(sample_data, t
     n = ds.total_rows
     groups = [[("train", i), ("validation", i)] for i in range(0, 20, 2)]
     ev = Evidence(duplicates={"exact": groups, "near": [[("train", 1), ("train", 3)]]})
-    m = run(export_dataset(ds, tmp_path / "out", ExportSettings(split=(0.85, 0.10, 0.05)),
-                           evidence=ev)).manifest
+    m = run(
+        export_dataset(ds, tmp_path / "out", ExportSettings(split=(0.85, 0.10, 0.05)), evidence=ev)
+    ).manifest
     assert sum(m["rows"]["out"].values()) == n
     assert m["split"]["groups_crossing"] == {"exact": 0, "near": 0}
     assert m["split"]["groups"] == {"exact": 10, "near": 1}
@@ -215,8 +239,9 @@ def test_resplit_pools_input_splits_and_reports_no_group_crossing(sample_data, t
 def test_keeping_the_input_splits_reports_their_leakage(sample_data, tmp_path):
     ds = open_dataset(sample_data / "sft", state_dir=tmp_path / "s")
     groups = [[("train", 0), ("validation", 0)], [("train", 1), ("train", 2)]]
-    m = run(export_dataset(ds, tmp_path / "out", evidence=Evidence(
-        duplicates={"exact": groups}))).manifest
+    m = run(
+        export_dataset(ds, tmp_path / "out", evidence=Evidence(duplicates={"exact": groups}))
+    ).manifest
     assert m["split"]["mode"] == "input"
     assert m["split"]["groups_crossing"] == {"exact": 1}
 
@@ -237,8 +262,7 @@ def test_manifest_states_inputs_counts_and_settings(real_data, tmp_path):
     assert m["tool"]["name"] == "inspector" and m["tool"]["version"]
     assert m["input"]["fingerprint"] == ds.fingerprint
     assert m["input"]["files"] == [{"path": str(src), "bytes": src.stat().st_size}]
-    assert m["rows"] == {"in": {"train": 1100}, "kept": 1090, "dropped": 10,
-                         "out": {"train": 1090}}
+    assert m["rows"] == {"in": {"train": 1100}, "kept": 1090, "dropped": 10, "out": {"train": 1090}}
     assert m["drops"] == {"triage:too short": 10}
     f = m["outputs"]["filtered"]["files"]["train"]
     assert f["rows"] == 1090
@@ -248,11 +272,15 @@ def test_manifest_states_inputs_counts_and_settings(real_data, tmp_path):
 
 def test_rows_that_cannot_be_read_are_dropped_and_reported(tmp_path):
     src = tmp_path / "chat.jsonl"
+
     def chat(*turns):
         return {"messages": [{"role": r, "content": c} for r, c in turns]}
 
-    rows = [chat(("user", "hi"), ("assistant", "yo")), chat(("wizard", "??")),
-            chat(("user", "a"), ("assistant", "b"))]
+    rows = [
+        chat(("user", "hi"), ("assistant", "yo")),
+        chat(("wizard", "??")),
+        chat(("user", "a"), ("assistant", "b")),
+    ]
     src.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     ds = open_dataset(src, state_dir=tmp_path / "s")
     m = run(export_dataset(ds, tmp_path / "out")).manifest

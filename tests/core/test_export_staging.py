@@ -56,8 +56,12 @@ def test_abort_and_exceptions_leave_nothing(tmp_path):
 
 def test_sweep_removes_folders_of_dead_processes_only(tmp_path):
     target = tmp_path / "out"
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     stale = tmp_path / f".out{PARTIAL}{dead}-abcd"
     live = tmp_path / f".out{PARTIAL}{os.getpid()}-ef01"
     stale.mkdir()
