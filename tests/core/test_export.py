@@ -303,3 +303,16 @@ def test_input_is_never_modified_and_no_state_is_created(real_data, tmp_path):
     with pytest.raises(InputError, match="input"):
         run(export_dataset(ds, tmp_path, ExportSettings(force=True)))
     assert tree_bytes(data) == before and (tmp_path / "out" / "manifest.json").is_file()
+
+
+@pytest.mark.parametrize("name", LOADABLE)
+def test_batched_row_hashes_equal_the_datasets_row_hash(real_data, tmp_path, name):
+    from inspector.core.decision_log import row_hashes
+
+    ds = open_dataset(real_data / name, state_dir=tmp_path / "s")
+    split = ds.splits[0]
+    n = min(ds.num_rows(split), 60)
+    want = [ds.row_hash(split, r) for r in range(n)]
+    assert [h for _, h in row_hashes(ds, split, batch=7)][:n] == want
+    picked = list(range(0, n, 3))
+    assert [h for _, h in row_hashes(ds, split, picked, batch=5)] == want[::3]
