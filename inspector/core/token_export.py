@@ -61,11 +61,8 @@ def tokenize_kept(
     failed: dict[str, dict[str, list[int]]] = {"render_error": {}, "no_trained_tokens": {}}
     with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, SCHEMA) as out:
         for si, split in enumerate(ds.splits):
-            rows = np.flatnonzero(verdicts.kept(split))
-            for lo in range(0, rows.size, BATCH):
+            for chunk, convs in _kept_batches(ds, split, verdicts.kept(split)):
                 check(cancel)
-                chunk = rows[lo : lo + BATCH].tolist()
-                convs = [ds.conversation(split, r) for r in chunk]
                 ids, labels, kept_rows = [], [], []
                 for row, res in zip(chunk, pipeline.encode_batch(convs), strict=True):
                     if isinstance(res, RowError):
@@ -105,6 +102,28 @@ def tokenize_kept(
     table = pa.ipc.open_file(pa.memory_map(str(path))).read_all()
     report = {**pipeline.describe(), **stats, "dropped": dropped}
     return table, report
+
+
+def _kept_batches(ds, split: str, kept: np.ndarray):
+    """`(rows, conversations)` of the kept rows, about `BATCH` at a time, in row order.
+
+    Rows are read in contiguous windows (one Arrow slice each), which is much faster than
+    fetching kept rows one by one; dropped rows in a window are skipped.
+    """
+    rows: list[int] = []
+    convs: list = []
+    for lo in range(0, kept.size, BATCH):
+        if not kept[lo : lo + BATCH].any():
+            continue
+        for row, conv, _problem in ds.iter_conversations(split, lo, lo + BATCH, BATCH):
+            if kept[row]:
+                rows.append(row)
+                convs.append(conv)  # None (not normalizable) becomes a render error
+        if len(rows) >= BATCH:
+            yield rows, convs
+            rows, convs = [], []
+    if rows:
+        yield rows, convs
 
 
 def _out_split(table: pa.Table, ds, dest: dict[str, np.ndarray]) -> np.ndarray:
