@@ -1,0 +1,70 @@
+"""Options shared by the commands that tokenize (`tokens`, `export`): tokenizer, template, mask.
+
+`token_options` adds the options; `pipeline_from_options` turns their values into a
+`TokenPipeline` for an opened dataset (raising `InputError` on a bad tokenizer or template).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import click
+
+from inspector.core.templates import TEMPLATE_NAMES
+from inspector.core.tokenize import DEFAULT_MAX_LENGTH, MASK_MODES, SIDES
+
+
+def token_options(func):
+    """Add --tokenizer, --template, --mask, --max-length and --side to a command."""
+
+    @click.option(
+        "--tokenizer",
+        "tokenizer",
+        default=None,
+        metavar="FOLDER|NAME",
+        help="A local tokenizer folder, or a Hub name already in the local cache "
+        "(default: the embedded Mistral 7B tokenizer). Never downloads.",
+    )
+    @click.option(
+        "--template",
+        type=click.Choice(TEMPLATE_NAMES),
+        default=None,
+        help="Prompt template (default: the tokenizer's chat template if it has one, else "
+        "alpaca for Alpaca data and mistral for conversations).",
+    )
+    @click.option(
+        "--mask",
+        type=click.Choice(MASK_MODES),
+        default="completion",
+        show_default=True,
+        help="Which tokens are trained: the last answer, every assistant turn, or everything.",
+    )
+    @click.option(
+        "--max-length",
+        type=click.IntRange(min=1),
+        default=DEFAULT_MAX_LENGTH,
+        show_default=True,
+        help="Truncate rows to this many tokens (keeping the start).",
+    )
+    @click.option(
+        "--side",
+        type=click.Choice(SIDES),
+        default="chosen",
+        show_default=True,
+        help="For preference rows: the continuation that follows the prompt.",
+    )
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+def pipeline_from_options(ds, tokenizer, template, mask, max_length, side):
+    """A `TokenPipeline` for dataset `ds` from the shared option values."""
+    from inspector.core.tokenize import TokenPipeline, TokenSettings
+    from inspector.core.tokenizer import load_tokenizer
+
+    tok = load_tokenizer(tokenizer)
+    settings = TokenSettings(template=template, mask=mask, max_length=max_length, side=side)
+    return TokenPipeline(tok, settings, fmt=ds.format)

@@ -1,0 +1,249 @@
+"""`inspector tokens`: one row token by token, a split's token statistics, or one pack.
+
+Three views, chosen by the options: ``--row N`` (the default view is row 0) prints the row's
+tokens coloured by whether they are trained, with special tokens and the truncation point
+marked; ``--stats`` prints length percentiles, the mask linter's findings and the packing
+simulator's table; ``--pack N`` packs the split to N tokens and prints pack ``--pack-index``
+with its sequence boundaries. ``--json`` prints any of them as one JSON object.
+"""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from inspector.cli.common import dataset_options, handle_input_errors, open_from_options
+from inspector.cli.progress import run_with_progress
+from inspector.cli.token_options import pipeline_from_options, token_options
+from inspector.core.errors import InputError
+
+
+def _int_list(ctx, param, value):
+    try:
+        out = [int(v) for v in value.split(",") if v.strip()]
+    except ValueError:
+        raise click.BadParameter(f"expected numbers separated by commas, got {value!r}") from None
+    if not out or min(out) < 1:
+        raise click.BadParameter("expected positive numbers, e.g. 2048,4096")
+    return out
+
+
+@click.command("tokens")
+@dataset_options
+@click.option("--split", default=None, help="Split to read (default: train, else the first).")
+@click.option("--row", type=click.IntRange(min=0), default=None, help="Show this row (0-based).")
+@token_options
+@click.option("--ids", is_flag=True, help="With --row: list each token's id, label and role.")
+@click.option("--stats", is_flag=True, help="Lengths, mask linter findings and packing table.")
+@click.option(
+    "--pack-lengths",
+    default="1024,2048,4096,8192",
+    show_default=True,
+    callback=_int_list,
+    help="With --stats: pack lengths to simulate.",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=8,
+    show_default=True,
+    help="With --stats: batch size of the padding baseline.",
+)
+@click.option(
+    "--pack",
+    "pack_length",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Pack the split to this many tokens and show one pack.",
+)
+@click.option(
+    "--pack-index",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="With --pack: which pack to show.",
+)
+@click.option(
+    "--strategy",
+    type=click.Choice(("bfd", "wrapped")),
+    default="bfd",
+    show_default=True,
+    help="With --pack: packing strategy.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@handle_input_errors
+def command(
+    path,
+    fmt,
+    column_map,
+    state_dir,
+    split,
+    row,
+    tokenizer,
+    template,
+    mask,
+    max_length,
+    side,
+    ids,
+    stats,
+    pack_lengths,
+    batch_size,
+    pack_length,
+    pack_index,
+    strategy,
+    as_json,
+):
+    """See exactly which tokens a model is trained on.
+
+    \b
+    inspector tokens data.json --row 3 [--ids] [--json]
+    inspector tokens data.json --stats [--pack-lengths 2048,4096] [--json]
+    inspector tokens data.json --pack 4096 --pack-index 0
+
+    Labels follow the Hugging Face convention: aligned with input_ids (the model shifts), -100
+    where a token is not trained. The end-of-turn token after a trained turn is trained.
+    """
+    if sum(x is not None and x is not False for x in (row, stats or None, pack_length)) > 1:
+        raise click.UsageError("choose one view: --row N, --stats or --pack N")
+    ds = open_from_options(path, fmt, column_map, state_dir)
+    split = _pick_split(ds, split)
+    pipeline = pipeline_from_options(ds, tokenizer, template, mask, max_length, side)
+    from inspector.cli import tokens_view as view
+
+    if stats:
+        report = _stats(ds, split, pipeline, pack_lengths, batch_size, as_json)
+        if as_json:
+            click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        else:
+            view.print_stats(report)
+    elif pack_length is not None:
+        shown = _pack(ds, split, pipeline, pack_length, pack_index, strategy, as_json)
+        if as_json:
+            click.echo(json.dumps(shown["json"], ensure_ascii=False))
+        else:
+            view.print_pack(shown, pipeline)
+    else:
+        encoded = _encode_row(ds, split, row or 0, pipeline)
+        if as_json:
+            out = {
+                "split": split,
+                "row": row or 0,
+                **encoded.to_json(),
+                "tokenizer": pipeline.describe()["tokenizer_name"],
+            }
+            click.echo(json.dumps(out, ensure_ascii=False))
+        else:
+            view.print_row(encoded, split, row or 0, pipeline, ids)
+
+
+def _pick_split(ds, split: str | None) -> str:
+    if split is None:
+        return "train" if "train" in ds.splits else ds.splits[0]
+    if split not in ds.splits:
+        raise InputError(
+            f"--split {split}: no such split; this dataset has {', '.join(ds.splits)}."
+        )
+    return split
+
+
+def _encode_row(ds, split: str, row: int, pipeline):
+    from inspector.core.errors import RowError
+
+    n = ds.num_rows(split)
+    if row >= n:
+        raise InputError(f"--row {row}: split {split} has {n:,} rows (0 to {n - 1:,}).")
+    try:
+        return pipeline.encode(ds.conversation(split, row))
+    except RowError as err:
+        raise InputError(f"{split} row {row} cannot be tokenized: {err.reason}") from err
+
+
+def _facts(ds, split, pipeline, quiet):
+    from inspector.core.token_facts import token_facts
+
+    return run_with_progress(token_facts(ds, split, pipeline), quiet=quiet)
+
+
+def _percentiles(values) -> dict:
+    import numpy as np
+
+    if not len(values):
+        return {}
+    p = np.percentile(values, [50, 90, 95, 99])
+    return {
+        "min": int(values.min()),
+        "p50": float(p[0]),
+        "p90": float(p[1]),
+        "p95": float(p[2]),
+        "p99": float(p[3]),
+        "max": int(values.max()),
+        "mean": float(values.mean()),
+    }
+
+
+def _stats(ds, split, pipeline, pack_lengths, batch_size, quiet) -> dict:
+    import numpy as np
+
+    from inspector.core.lint import lint
+    from inspector.core.packsim import simulate
+
+    facts = _facts(ds, split, pipeline, quiet)
+    ok = facts["failed"] == 0
+    report = lint(facts)
+    # The simulator sees rows as a trainer has them: already truncated at --max-length.
+    seen = np.minimum(facts["tokens"][ok], facts.max_length)
+    table = simulate(seen, pack_lengths, batch_size=batch_size)
+    return {
+        "path": str(ds.path),
+        "split": split,
+        "format": ds.format,
+        "rows": len(facts),
+        "settings": pipeline.describe(),
+        "lengths": {
+            "tokens": _percentiles(facts["tokens"][ok]),
+            "trained_tokens": _percentiles(facts["trained_kept"][ok]),
+        },
+        "truncated_rows": int(facts.truncated[ok].sum()),
+        "trained_tokens_lost": int(facts.lost[ok].sum()),
+        "lint": report.to_json(),
+        "packing": {"batch_size": batch_size, "rows": [r.to_json() for r in table]},
+        "problems": [p.to_json() for p in facts.problems[:50]],
+        "problem_count": len(facts.problems),
+    }
+
+
+def _pack(ds, split, pipeline, capacity, index, strategy, quiet) -> dict:
+    import numpy as np
+
+    from inspector.core.pack import assemble, pack
+
+    facts = _facts(ds, split, pipeline, quiet)
+    lengths = np.where(facts["failed"] == 0, np.minimum(facts["tokens"], facts.max_length), 0)
+    packing = pack(lengths, capacity, strategy)
+    if index >= len(packing):
+        raise InputError(
+            f"--pack-index {index}: packing {split} to {capacity} tokens gives "
+            f"{len(packing):,} packs (0 to {len(packing) - 1:,})."
+        )
+    wanted = [row for row, _, _ in packing.pack(index)]
+    # One batched tokenizer call for the pack's rows (rows that failed have length 0: not here).
+    encoded = pipeline.encode_batch([ds.conversation(split, row) for row in wanted])
+    rows = dict(zip(wanted, encoded, strict=True))
+
+    def get_row(row):
+        m = rows[row].model_inputs()
+        return m["input_ids"], m["labels"]
+
+    built = assemble(packing, index, get_row)
+    summary = {
+        "split": split,
+        "strategy": strategy,
+        "capacity": capacity,
+        "packs": len(packing),
+        "pack_index": index,
+        "efficiency": packing.efficiency,
+        "tokens_lost": packing.tokens_lost,
+        "sequences": [{"row": r, "start": s, "length": n} for r, s, n in packing.pack(index)],
+    }
+    return {"json": {**summary, **built}, "summary": summary, "built": built, "rows": rows}

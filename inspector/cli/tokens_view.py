@@ -1,0 +1,203 @@
+"""Rich output of `inspector tokens`: a row token by token, the statistics, one pack."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from inspector.core.tokenize import IGNORE_INDEX
+
+# Two shades each, alternating token by token so that token boundaries stay visible.
+TRAINED = ("bold black on green3", "bold black on dark_sea_green2")
+MASKED = ("grey62 on grey15", "grey50 on grey23")
+SPECIAL_MARK = "bold magenta"
+CUT = "bold white on red"
+
+
+def _token_text(text: str, offsets: tuple[int, int], token: str, special: bool) -> str:
+    start, end = offsets
+    shown = text[start:end] if end > start else token
+    if special:
+        return f"⟨{shown}⟩"
+    return shown.replace("\n", "↵\n").replace("\t", "→")
+
+
+def _tokens_line(row, start: int = 0, stop: int | None = None, cut: int | None = None) -> Text:
+    out = Text()
+    stop = row.total_tokens if stop is None else stop
+    text = row.rendered.text
+    for i in range(start, stop):
+        if cut is not None and i == cut:
+            out.append(f" ✂ max_length {cut}: the model never sees what follows ", style=CUT)
+            out.append("\n")
+        trained = row.labels[i] != IGNORE_INDEX
+        style = (TRAINED if trained else MASKED)[i % 2]
+        if row.special[i]:
+            style = f"{style} {SPECIAL_MARK}" if not trained else f"{style} underline"
+        out.append(_token_text(text, row.offsets[i], row.tokens[i], row.special[i]), style=style)
+    return out
+
+
+def _legend() -> Text:
+    legend = Text("legend: ")
+    legend.append(" trained ", style=TRAINED[0])
+    legend.append(" ")
+    legend.append(" masked (-100) ", style=MASKED[0])
+    legend.append(" ⟨special⟩ ", style=f"{MASKED[0]} {SPECIAL_MARK}")
+    legend.append(" ")
+    legend.append(" ✂ truncation ", style=CUT)
+    return legend
+
+
+def print_row(row, split: str, index: int, pipeline, ids: bool) -> None:
+    """A row token by token; with `ids`, a table of id, label, role per token."""
+    console = Console()
+    desc = pipeline.describe()
+    head = (
+        f"[bold]{split} row {index}[/]  template [cyan]{row.rendered.template}[/]  mask "
+        f"[cyan]{row.mask}[/]  tokenizer [cyan]{desc['tokenizer_name']}[/]"
+    )
+    console.print(head, highlight=False)
+    status = f"{row.total_tokens:,} tokens, {row.trained_tokens:,} trained"
+    if row.truncated:
+        status += (
+            f"; truncated to {row.max_length:,}: {row.trained_tokens_lost:,} trained tokens lost"
+        )
+    console.print(status, highlight=False)
+    console.print(_legend())
+    if ids:
+        table = Table(show_edge=False)
+        for col in ("#", "id", "token", "label", "role", "part"):
+            table.add_column(col, justify="right" if col in ("#", "id", "label") else "left")
+        for i in range(row.total_tokens):
+            label = row.labels[i]
+            style = None if label != IGNORE_INDEX else "grey50"
+            if i == row.max_length:
+                table.add_row("✂", "", f"max_length {row.max_length}", "", "", "", style=CUT)
+            table.add_row(
+                str(i),
+                str(row.input_ids[i]),
+                repr(row.tokens[i]),
+                str(label),
+                row.roles[i],
+                row.parts[i],
+                style=style,
+            )
+        console.print(table)
+    else:
+        cut = row.max_length if row.truncated else None
+        console.print(_tokens_line(row, cut=cut))
+
+
+def print_stats(report: dict) -> None:
+    """Length percentiles, linter findings and the packing simulator's table."""
+    console = Console()
+    s = report["settings"]
+    console.print(
+        f"[bold]{report['path']}[/] split [bold]{report['split']}[/]: "
+        f"{report['rows']:,} rows, template [cyan]{s['template']}[/], mask "
+        f"[cyan]{s['mask']}[/], max_length {s['max_length']:,}, tokenizer "
+        f"[cyan]{s['tokenizer_name']}[/]",
+        highlight=False,
+    )
+    lengths = Table(title="tokens per row", title_justify="left")
+    for col in ("", "min", "p50", "p90", "p95", "p99", "max", "mean"):
+        lengths.add_column(col, justify="left" if not col else "right")
+    for name, p in report["lengths"].items():
+        if p:
+            lengths.add_row(
+                name, *(f"{p[k]:,.0f}" for k in ("min", "p50", "p90", "p95", "p99", "max", "mean"))
+            )
+    console.print(lengths)
+    console.print(
+        f"{report['truncated_rows']:,} rows truncated, "
+        f"{report['trained_tokens_lost']:,} trained tokens lost to truncation"
+    )
+    lint = report["lint"]
+    if lint["findings"]:
+        findings = Table(title="mask linter", title_justify="left")
+        for col in ("severity", "code", "rows", "examples", "why it matters"):
+            findings.add_column(col, justify="right" if col == "rows" else "left")
+        colours = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+        for f in lint["findings"]:
+            findings.add_row(
+                Text(f["severity"], style=colours[f["severity"]]),
+                f["code"],
+                f"{f['count']:,}",
+                ", ".join(map(str, f["examples"][:6])),
+                f["description"],
+            )
+        console.print(findings)
+    else:
+        console.print("[green]mask linter: no findings[/]")
+    tf = lint["trained_fraction"]
+    if tf:
+        console.print(
+            f"trained fraction per row: min {tf['min']:.1%}, median "
+            f"{tf['median']:.1%}, mean {tf['mean']:.1%}, max {tf['max']:.1%}; "
+            "lowest rows " + ", ".join(map(str, lint["lowest_trained_fraction_rows"][:5]))
+        )
+    pack = Table(
+        title=f"packing simulator (padding baseline: batches of "
+        f"{report['packing']['batch_size']}, rows truncated at max_length first)",
+        title_justify="left",
+    )
+    for col in (
+        "length",
+        "strategy",
+        "sequences",
+        "tokens",
+        "padding",
+        "efficiency",
+        "tokens lost",
+        "split rows",
+    ):
+        pack.add_column(col, justify="left" if col == "strategy" else "right")
+    for r in report["packing"]["rows"]:
+        pack.add_row(
+            f"{r['length']:,}",
+            r["strategy"],
+            f"{r['sequences']:,}",
+            f"{r['tokens']:,}",
+            f"{r['padding_fraction']:.1%}",
+            f"{r['efficiency']:.1%}",
+            f"{r['tokens_lost']:,}",
+            f"{r['split_rows']:,}",
+        )
+    console.print(pack)
+    if report["problem_count"]:
+        console.print(
+            f"[bold red]{report['problem_count']:,} rows could not be tokenized[/], "
+            "first: " + "; ".join(f"row {p['row']}: {p['reason']}" for p in report["problems"][:3]),
+            highlight=False,
+        )
+
+
+def print_pack(shown: dict, pipeline) -> None:
+    """One pack: each sequence's tokens after a boundary marker naming its row."""
+    console = Console()
+    s = shown["summary"]
+    console.print(
+        f"[bold]pack {s['pack_index']} of {s['packs']:,}[/] ({s['strategy']}, "
+        f"capacity {s['capacity']:,}, split efficiency {s['efficiency']:.1%}): "
+        f"{len(shown['built']['input_ids']):,} tokens in "
+        f"{len(s['sequences'])} sequences",
+        highlight=False,
+    )
+    console.print(_legend())
+    out = Text()
+    for seq in s["sequences"]:
+        row = shown["rows"][seq["row"]]
+        out.append(
+            f" │ row {seq['row']} ({seq['length']} tokens"
+            + (f", from token {seq['start']}" if seq["start"] else "")
+            + ") │ ",
+            style="bold reverse",
+        )
+        out.append_text(_tokens_line(row, seq["start"], seq["start"] + seq["length"]))
+        out.append("\n")
+    free = s["capacity"] - len(shown["built"]["input_ids"])
+    if free:
+        out.append(f" │ {free} tokens of padding │", style="grey50 reverse")
+    console.print(out)
