@@ -10,6 +10,7 @@ import click
 
 from inspector.cli.common import dataset_options, handle_input_errors, open_from_options
 from inspector.cli.progress import run_with_progress
+from inspector.cli.token_options import pipeline_from_options, token_options
 
 
 def _what(value: str) -> tuple[str, ...]:
@@ -82,6 +83,7 @@ def _what(value: str) -> tuple[str, ...]:
     is_flag=True,
     help="Spread every cluster over the splits in the --split proportions.",
 )
+@token_options
 @click.option(
     "--pack-length",
     type=click.IntRange(min=1),
@@ -106,6 +108,11 @@ def command(
     split,
     seed,
     stratify_clusters,
+    tokenizer,
+    template,
+    mask,
+    max_length,
+    side,
     pack_length,
     force,
     as_json,
@@ -145,8 +152,13 @@ def command(
     ds = open_from_options(path, fmt, column_map, state_dir)
     # Refuse a bad --out before any analysis runs, not after minutes of work.
     Staging(out, force=force, protect=[Path(ds.path), *ds.files]).check_target()
+    tokens = None
+    if {"tokenized", "packed"} & set(settings.what):
+        tokens = pipeline_from_options(ds, tokenizer, template, mask, max_length, side)
     evidence = _evidence(ds, settings, against, as_json)
-    result = run_with_progress(export_dataset(ds, out, settings, evidence=evidence), quiet=as_json)
+    result = run_with_progress(
+        export_dataset(ds, out, settings, evidence=evidence, tokens=tokens), quiet=as_json
+    )
     if as_json:
         click.echo(json.dumps(result.manifest, ensure_ascii=False, indent=2))
         return

@@ -168,3 +168,37 @@ def test_sigkill_midway_leaves_no_target_and_a_rerun_succeeds(tmp_path):
     assert json.loads((out / "manifest.json").read_text())["rows"]["kept"] == 60_000
     assert not staged.exists()  # the dead process's staging folder was swept
     assert _digest(data) == before
+
+
+def test_tokenized_and_packed_from_the_cli_drop_rows_with_nothing_to_train(sample_data, tmp_path):
+    out = tmp_path / "out"
+    result = invoke(
+        "export",
+        sample_data / "sft",
+        "--out",
+        out,
+        "--state",
+        tmp_path / "s",
+        "--what",
+        "filtered,tokenized,packed",
+        "--template",
+        "alpaca",
+        "--max-length",
+        "2048",
+        "--pack-length",
+        "4096",
+        "--json",
+    )
+    assert result.exit_code == 0, result.output
+    m = json.loads(result.output)
+    planted = json.loads((sample_data / "manifest.json").read_text())["datasets"]["sft"]
+    too_long = sorted(d["row"] for d in planted["defects"] if d["code"] == "no_trained_tokens")
+    log = [json.loads(x) for x in (out / "decisions.jsonl").read_text().splitlines()]
+    assert sorted(e["row"] for e in log if e["reason"] == "no_trained_tokens") == too_long
+    assert m["drops"] == {"no_trained_tokens": len(too_long)}
+    assert m["tokens"]["template"] == "alpaca" and m["tokens"]["max_length"] == 2048
+    assert m["outputs"]["packed"]["packing"]["pack_length"] == 4096
+    # Every output holds the same rows.
+    for split, n in m["rows"]["out"].items():
+        for name in ("filtered", "tokenized"):
+            assert m["outputs"][name]["files"][split]["rows"] == n

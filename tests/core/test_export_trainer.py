@@ -14,8 +14,6 @@ from inspector.core.dataset import open_dataset
 from inspector.core.export import ExportSettings, export_dataset
 from inspector.core.progress import run
 
-# The token layer (issue 3) is built on its own branch; until it is merged these tests skip.
-pytest.importorskip("inspector.core.tokenize", reason="the token layer is not merged yet")
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
