@@ -13,6 +13,10 @@ from inspector.cli.progress import run_with_progress
 from inspector.cli.token_options import pipeline_from_options, token_options
 
 
+#: Flags the scan can only raise from token facts (so the tokenizer options apply to them).
+TOKEN_FLAGS = ("too_long", "no_trained_tokens")
+
+
 def _what(value: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(p.strip() for p in value.split(",") if p.strip()))
 
@@ -153,9 +157,10 @@ def command(
     # Refuse a bad --out before any analysis runs, not after minutes of work.
     Staging(out, force=force, protect=[Path(ds.path), *ds.files]).check_target()
     tokens = None
-    if {"tokenized", "packed"} & set(settings.what):
+    token_flags = any(r.kind == "flag" and r.value in TOKEN_FLAGS for r in settings.rules)
+    if {"tokenized", "packed"} & set(settings.what) or token_flags:
         tokens = pipeline_from_options(ds, tokenizer, template, mask, max_length, side)
-    evidence = _evidence(ds, settings, against, as_json)
+    evidence = _evidence(ds, settings, against, tokens, as_json)
     result = run_with_progress(
         export_dataset(ds, out, settings, evidence=evidence, tokens=tokens), quiet=as_json
     )
@@ -165,14 +170,11 @@ def command(
     _print_summary(result)
 
 
-def _evidence(ds, settings, against, quiet):
+def _evidence(ds, settings, against, tokens, quiet):
     """Run the analyses the settings need (duplicates, flags, clusters) with progress bars."""
-    from inspector.core.export_inputs import evidence_for, needs_of
+    from inspector.core.export_inputs import evidence_for
 
-    needs = needs_of(settings)
-    if not needs:
-        return None
-    return run_with_progress(evidence_for(ds, needs, against=list(against)), quiet=quiet)
+    return run_with_progress(evidence_for(ds, settings, list(against), tokens), quiet=quiet)
 
 
 def _print_summary(result) -> None:

@@ -1,12 +1,13 @@
 """Compute the evidence an export needs (duplicate groups, flags, contamination, clusters).
 
 `needs_of` says which parts of an `Evidence` the settings read; `evidence_for` runs just those
-analyses as one progress generator (results are cached by the analyses themselves, so a
-scan the user already ran costs nothing here).
+analyses as one progress generator. The analyses cache their results by the data's
+fingerprint, so a scan or clustering the user already ran costs nothing here.
 """
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections.abc import Generator
 
@@ -27,8 +28,6 @@ def needs_of(settings) -> set[str]:
 
 def _analysis(module: str, what: str):
     """Import an analysis module, or say clearly that this build lacks it."""
-    import importlib
-
     try:
         return importlib.import_module(f"inspector.core.{module}")
     except ModuleNotFoundError as err:
@@ -40,19 +39,53 @@ def _analysis(module: str, what: str):
         ) from None
 
 
+def _check_flag_codes(settings, scan_json: dict) -> None:
+    """A `--drop flag:CODE` naming no known code is a typo, not a rule that drops nothing."""
+    known = set(scan_json.get("codes") or {}) | set(scan_json.get("flags") or {})
+    for rule in settings.rules:
+        if rule.kind == "flag" and known and rule.value not in known:
+            raise InputError(
+                f"--drop {rule.reason}: no flag has the code {rule.value!r}; known codes: "
+                + ", ".join(sorted(known))
+                + "."
+            )
+
+
 def evidence_for(
-    ds, needs: set[str], against=(), cancel: threading.Event | None = None
+    ds, settings, against=(), tokens=None, cancel: threading.Event | None = None
 ) -> Generator[Progress, None, Evidence]:
-    """An `Evidence` with the `needs` parts filled in."""
+    """An `Evidence` with the parts `settings` need (see `needs_of`), or None if it needs none.
+
+    `against` are the test sets for contamination; `tokens` (a `TokenPipeline`, optional)
+    gives the scan the token facts behind the `too_long` and `no_trained_tokens` flags.
+    """
+    needs = needs_of(settings)
+    if not needs:
+        return None
     evidence = Evidence()
     if "contaminated" in needs and not against:
         raise InputError(
             "--drop contaminated needs the test set(s) to check against: --against FILE."
         )
     if needs & {"flags", "duplicates", "contaminated"}:
-        scan = _analysis("scan", "quality flags or duplicate groups")
-        result = yield from scan.scan_dataset(ds, against=list(against), cancel=cancel)
-        evidence = evidence.merge(Evidence.from_scan_json(result.to_json()))
+        scan = _analysis("scan", "quality flags, duplicate groups or contamination")
+        semantic = any(r.kind == "dup" and r.value == "semantic" for r in settings.rules)
+        scan_settings = scan.ScanSettings(
+            against=tuple(str(p) for p in against),
+            semantic=semantic,
+            max_length=tokens.settings.max_length if tokens is not None else None,
+        )
+        facts = None
+        if tokens is not None and "flags" in needs:
+            from inspector.core.token_facts import token_facts
+
+            facts = {}
+            for split in ds.splits:
+                facts[split] = yield from token_facts(ds, split, tokens, cancel=cancel)
+        result = yield from scan.scan(ds, scan_settings, token_facts=facts, cancel=cancel)
+        scan_json = result.to_json()
+        _check_flag_codes(settings, scan_json)
+        evidence = Evidence.from_scan_json(scan_json)
     if "clusters" in needs:
         clusters = _analysis("clusters", "cluster ids")
         result = yield from clusters.cluster_dataset(ds, cancel=cancel)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from inspector.core.errors import InputError
 from inspector.core.evidence import Evidence, RowRef
 
-DUP_KINDS = ("exact", "near", "semantic", "prompt")
-RULE_HELP = "flag:CODE, dup:exact|near|semantic|prompt, cluster:ID or contaminated"
+DUP_KINDS = ("exact", "near", "semantic", "prompt", "near_prompt")
+RULE_HELP = "flag:CODE, dup:exact|near|semantic|prompt|near_prompt, cluster:ID or contaminated"
 
 
 @dataclass(frozen=True, slots=True)
