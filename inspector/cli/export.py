@@ -12,7 +12,6 @@ from inspector.cli.common import dataset_options, handle_input_errors, open_from
 from inspector.cli.progress import run_with_progress
 from inspector.cli.token_options import pipeline_from_options, token_options
 
-
 #: Flags the scan can only raise from token facts (so the tokenizer options apply to them).
 TOKEN_FLAGS = ("too_long", "no_trained_tokens")
 
