@@ -89,5 +89,19 @@ def evidence_for(
     if "clusters" in needs:
         clusters = _analysis("clusters", "cluster ids")
         result = yield from clusters.cluster_dataset(ds, cancel=cancel)
-        evidence.add_clusters_json(result.to_json(), {s: ds.num_rows(s) for s in ds.splits})
+        result_json = result.to_json()
+        _check_cluster_ids(settings, result_json)
+        evidence.add_clusters_json(result_json, {s: ds.num_rows(s) for s in ds.splits})
     return evidence
+
+
+def _check_cluster_ids(settings, result_json: dict) -> None:
+    """A `--drop cluster:ID` naming no cluster is a mistake, not a rule that drops nothing."""
+    ids = sorted({int(c["id"]) for c in result_json.get("clusters", [])})
+    for rule in settings.rules:
+        if rule.kind == "cluster" and int(rule.value) not in ids and int(rule.value) != -1:
+            raise InputError(
+                f"--drop {rule.reason}: there is no cluster {rule.value}; the clusters are "
+                + (", ".join(map(str, ids)) or "none")
+                + " (and -1 for rows in no cluster)."
+            )
