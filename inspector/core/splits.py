@@ -66,10 +66,23 @@ def units_of(n_rows: int, groups: list[np.ndarray]) -> np.ndarray:
     return labels.astype(np.int64)
 
 
-def _deal(sizes: np.ndarray, ratios, rng) -> np.ndarray:
-    """Split index for each unit (given its kept-row count) so split sizes meet their quotas."""
-    target = quotas(int(sizes.sum()), ratios)
-    filled = np.zeros(len(ratios), dtype=np.int64)
+def carried_quotas(n: int, ratios, carry: np.ndarray) -> np.ndarray:
+    """Quotas for one stratum of `n` rows, rounding with the remainders earlier strata left
+    (`carry`, updated in place), so the strata add up to the whole's quotas within one row."""
+    raw = np.asarray(ratios, dtype=float) * n + carry
+    out = np.maximum(np.floor(raw), 0).astype(np.int64)
+    while out.sum() > n:
+        out[int(np.argmax(out - raw))] -= 1
+    order = sorted(range(len(ratios)), key=lambda i: (-(raw[i] - out[i]), i))
+    for i in order[: n - int(out.sum())]:
+        out[i] += 1
+    carry[:] = raw - out
+    return out
+
+
+def _deal(sizes: np.ndarray, target: np.ndarray, rng) -> np.ndarray:
+    """Split index for each unit (given its kept-row count) so split sizes meet `target`."""
+    filled = np.zeros(target.size, dtype=np.int64)
     choice = np.full(sizes.size, -1, dtype=np.int8)
     order = rng.permutation(sizes.size)
     big = order[sizes[order] > 1]
@@ -86,7 +99,7 @@ def _deal(sizes: np.ndarray, ratios, rng) -> np.ndarray:
         need[int(np.argmax(need))] -= 1
     while need.sum() < singles.size:
         need[int(np.argmax(target - filled - need))] += 1
-    choice[singles] = np.repeat(np.arange(len(ratios), dtype=np.int8), need)
+    choice[singles] = np.repeat(np.arange(target.size, dtype=np.int8), need)
     return choice
 
 
@@ -112,12 +125,14 @@ def assign(
     )
     choice = np.full(sizes.size, -1, dtype=np.int8)
     if strata is None:
-        choice[:] = _deal(sizes, ratios, rng)
+        choice[:] = _deal(sizes, quotas(int(sizes.sum()), ratios), rng)
     else:
         unit_stratum = strata[rows[first]]
+        carry = np.zeros(len(ratios))
         for s in np.unique(unit_stratum).tolist():
             members = np.flatnonzero(unit_stratum == s)
-            choice[members] = _deal(sizes[members], ratios, rng)
+            target = carried_quotas(int(sizes[members].sum()), ratios, carry)
+            choice[members] = _deal(sizes[members], target, rng)
     out[rows] = choice[inverse.reshape(-1)]
     return out
 
