@@ -316,3 +316,28 @@ def test_batched_row_hashes_equal_the_datasets_row_hash(real_data, tmp_path, nam
     assert [h for _, h in row_hashes(ds, split, batch=7)][:n] == want
     picked = list(range(0, n, 3))
     assert [h for _, h in row_hashes(ds, split, picked, batch=5)] == want[::3]
+
+
+def test_parquet_csv_and_saved_inputs_round_trip_in_their_own_container(real_data, tmp_path):
+    records = list(iter_json_records(real_data / "rasbt_instruction-data.json"))[:60]
+    d = datasets.Dataset.from_list(records)
+    datasets.DatasetDict(
+        {"train": d.select(range(50)), "test": d.select(range(50, 60))}
+    ).save_to_disk(str(tmp_path / "saved"))
+    (tmp_path / "pq").mkdir()
+    d.to_parquet(str(tmp_path / "pq" / "train.parquet"))
+    d.to_csv(str(tmp_path / "data.csv"), index=False)
+    expect = {
+        "saved": ("arrow", {"train": 49, "test": 10}),
+        "pq": ("parquet", {"train": 59}),
+        "data.csv": ("jsonl", {"train": 59}),
+    }
+    for name, (kind, rows) in expect.items():
+        ds = open_dataset(tmp_path / name, state_dir=tmp_path / "s")
+        drop_in_store(ds, [0])
+        store_name = ds.name
+        m = run(export_dataset(ds, tmp_path / f"out-{store_name}")).manifest
+        assert m["outputs"]["filtered"]["as"] == kind
+        info = info_json(tmp_path / f"out-{store_name}" / "filtered")
+        assert info["format"] == "alpaca"
+        assert {k: v["rows"] for k, v in info["splits"].items()} == rows
