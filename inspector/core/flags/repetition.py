@@ -1,0 +1,103 @@
+"""Heavy repetition in an answer, measured the way the Gopher quality rules measure it.
+
+Rae et al. 2021 ("Scaling Language Models: Methods, Analysis & Insights from Training Gopher",
+appendix A, table A1) drop documents whose repeated lines, or most frequent / duplicated word
+n-grams, cover too much of the text. The thresholds below are that table's; the statistics
+are computed here per assistant turn rather than per web page. Gopher's third family, the
+share of characters inside any repeated 5- to 10-gram, is left out: on instruction data it
+fires on ordinary worked answers that restate a phrase (a third of the alpaca demo's long
+answers), which is not the "heavy repetition" worth a look.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from inspector.core.conversation import Conversation
+from inspector.core.flags.base import WARNING, Rule, model_turns
+
+_WORD = re.compile(r"\w+")
+
+#: Gopher: a document is repetitive when lines repeating an earlier line are more than 30% of
+#: its lines, or hold more than 20% of its characters.
+DUP_LINE_FRACTION = 0.30
+DUP_LINE_CHAR_FRACTION = 0.20
+#: Gopher: the most frequent 2-, 3-, 4-gram may cover at most 20%, 18%, 16% of the characters.
+TOP_NGRAM_CHAR_FRACTION = {2: 0.20, 3: 0.18, 4: 0.16}
+#: Gopher only judges documents of 50 words or more; shorter answers repeat by chance.
+MIN_WORDS = 50
+#: Lines are only compared when there are this many, and only lines of 3+ words count, so a
+#: code block's repeated `}` or `return` lines are not mistaken for repetition (project choice).
+MIN_LINES = 4
+MIN_LINE_WORDS = 3
+
+
+_CODE_BLOCK = re.compile(r"```.*?(?:```|$)", re.DOTALL)
+
+
+def _repeated_unit(words: list[str], gram: tuple[str, ...]) -> str:
+    """The phrase that repeats: from one occurrence of `gram` up to its most common next one."""
+    n = len(gram)
+    starts = [i for i in range(len(words) - n + 1) if tuple(words[i : i + n]) == gram]
+    gaps = Counter(b - a for a, b in zip(starts, starts[1:], strict=False))
+    if gaps:
+        gap = gaps.most_common(1)[0][0]
+        if n <= gap <= 40:
+            return " ".join(words[starts[0] : starts[0] + gap])
+    return " ".join(gram)
+
+
+def repetition(text: str) -> str | None:
+    """Which Gopher repetition limit the text exceeds, in words, or None.
+
+    Fenced code blocks are left out: code repeats lines and tokens by nature.
+    """
+    if "```" in text:
+        text = _CODE_BLOCK.sub(" ", text)
+    words = _WORD.findall(text.lower())
+    if len(words) < MIN_WORDS:
+        return None
+    lines = [ln.strip() for ln in text.splitlines() if len(_WORD.findall(ln)) >= MIN_LINE_WORDS]
+    if len(lines) >= MIN_LINES:
+        seen: set[str] = set()
+        dup_lines = dup_chars = 0
+        for ln in lines:
+            if ln in seen:
+                dup_lines += 1
+                dup_chars += len(ln)
+            seen.add(ln)
+        total_chars = sum(len(ln) for ln in lines)
+        if (
+            dup_lines / len(lines) > DUP_LINE_FRACTION
+            or dup_chars / total_chars > DUP_LINE_CHAR_FRACTION
+        ):
+            top, count = Counter(lines).most_common(1)[0]
+            return (
+                f"{dup_lines} of {len(lines)} lines repeat an earlier line (e.g. {count}x {top!r})"
+            )
+    lengths = [len(w) for w in words]
+    total = sum(lengths)
+    for n, limit in TOP_NGRAM_CHAR_FRACTION.items():
+        grams = Counter(zip(*(words[i:] for i in range(n)), strict=False))
+        gram, count = grams.most_common(1)[0]
+        covered = count * sum(len(w) for w in gram)
+        if count > 1 and covered / total > limit:
+            unit = _repeated_unit(words, gram)
+            return f"{unit!r} repeated {count}x ({' '.join(gram)!r} covers {covered / total:.0%})"
+    return None
+
+
+class Repetition(Rule):
+    """An assistant turn that repeats itself heavily (Gopher repetition rules); tool-call
+    turns are skipped (their JSON repeats keys by design)."""
+
+    codes = {"repetition": (WARNING, "the answer repeats itself heavily")}
+
+    def check(self, conv: Conversation):
+        for loc in model_turns(conv):
+            if loc.turn.tool_calls:
+                continue
+            reason = repetition(loc.turn.content)
+            if reason:
+                yield self.finding("repetition", reason, loc.where)

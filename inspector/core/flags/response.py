@@ -1,0 +1,157 @@
+"""Rules about the answer itself: empty, very short, echoing the instruction, cut off."""
+
+from __future__ import annotations
+
+import re
+
+from inspector.core.conversation import USER, Conversation
+from inspector.core.flags.base import ERROR, INFO, WARNING, Rule, responses
+
+_WORD = re.compile(r"\w+")
+
+#: A non-empty answer with fewer words than this is "very short". One word answers are often
+#: right ("Pluto."), so this is informational; the default is this project's choice.
+SHORT_RESPONSE_WORDS = 2
+#: An answer echoes the instruction when the Jaccard similarity of their word 3-gram sets is at
+#: least this (near-duplicate level, the same 0.8 as the near-duplicate default) ...
+ECHO_JACCARD = 0.8
+#: ... and the instruction has at least this many words (shorter ones repeat by accident).
+ECHO_MIN_WORDS = 4
+#: Truncation is only judged on answers with at least this many words: short answers and list
+#: items often end without punctuation. Project choice, tuned on the real datasets in tests.
+TRUNCATION_MIN_WORDS = 12
+#: Endings that are never a finished sentence: a comma, an opening bracket or a dangling word.
+_CUT_END = re.compile(
+    r"(?:[,(\[{]|\b(?:and|or|but|the|a|an|of|to|with|for|in|on|as|is|are|was|that|which|because|if))$",
+    re.I,
+)
+
+
+_NOT_PROSE = re.compile(r"\s*(?:[-*+#|>]|\d+[.)]\s)")
+_HASHTAG_END = re.compile(r"#\w+$")
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens (letters, digits, underscore)."""
+    return _WORD.findall(text.lower())
+
+
+class EmptyResponse(Rule):
+    """The answer the model is trained on is empty or whitespace only."""
+
+    codes = {"empty_response": (ERROR, "the answer is empty or whitespace only")}
+
+    def check(self, conv: Conversation):
+        for _, loc in responses(conv):
+            if loc is not None and not loc.turn.content.strip() and not loc.turn.tool_calls:
+                yield self.finding("empty_response", repr(loc.turn.content), loc.where)
+
+
+class ShortResponse(Rule):
+    """A non-empty answer of fewer than `SHORT_RESPONSE_WORDS` words."""
+
+    codes = {"short_response": (INFO, f"the answer has fewer than {SHORT_RESPONSE_WORDS} words")}
+
+    def check(self, conv: Conversation):
+        for _, loc in responses(conv):
+            if loc is None or loc.turn.tool_calls:
+                continue
+            text = loc.turn.content.strip()
+            # Only a short text can have few words: count words in those alone.
+            if text and len(text) < 80 and len(words(text)) < SHORT_RESPONSE_WORDS:
+                yield self.finding("short_response", text, loc.where)
+
+
+def _trigrams(tokens: list[str]) -> set[tuple[str, ...]]:
+    if len(tokens) < 3:
+        return {tuple(tokens)}
+    return set(zip(tokens, tokens[1:], tokens[2:], strict=False))
+
+
+class RepeatsInstruction(Rule):
+    """The answer is (nearly) the instruction again.
+
+    For Alpaca rows the instruction field alone is compared, since rewriting tasks legitimately
+    answer with an edited copy of the input.
+    """
+
+    codes = {"repeats_instruction": (WARNING, "the answer repeats the instruction")}
+
+    def check(self, conv: Conversation):
+        # The last user turn before the answer is the instruction being answered.
+        instruction = None
+        for t in conv.turns:
+            if t.role == USER:
+                instruction = (t.fields or {}).get("instruction", t.content)
+        if instruction is None:
+            return
+        ask = words(instruction)
+        if len(ask) < ECHO_MIN_WORDS:
+            return
+        ask_grams = _trigrams(ask)
+        for _, loc in responses(conv):
+            if loc is None:
+                continue
+            # Jaccard >= 0.8 needs sets of similar size: skip answers far longer or shorter
+            # than the instruction without tokenizing them (a generous 2x bound on characters).
+            size = len(loc.turn.content)
+            if size > 2 * len(instruction) + 40 or len(instruction) > 2 * size + 40:
+                continue
+            answer = words(loc.turn.content)
+            if not answer:
+                continue
+            grams = _trigrams(answer)
+            jaccard = len(grams & ask_grams) / len(grams | ask_grams)
+            if jaccard >= ECHO_JACCARD:
+                yield self.finding(
+                    "repeats_instruction",
+                    f"{jaccard:.2f} word-trigram Jaccard with the instruction: {loc.turn.content}",
+                    loc.where,
+                )
+
+
+class TruncatedResponse(Rule):
+    """The answer stops mid-sentence: a trailing comma or connective, an unclosed code fence,
+    or a long final line of prose with no closing punctuation."""
+
+    codes = {"truncated_response": (WARNING, "the answer looks cut off mid-sentence")}
+
+    def check(self, conv: Conversation):
+        for _, loc in responses(conv):
+            if loc is None or loc.turn.tool_calls:
+                continue
+            text = loc.turn.content.rstrip()
+            # Enough words at the start settle it; only short answers need a full count.
+            if (
+                len(words(text[:300])) < TRUNCATION_MIN_WORDS
+                and len(words(text)) < TRUNCATION_MIN_WORDS
+            ):
+                continue
+            reason = _truncation(text)
+            if reason:
+                tail = text[-60:]
+                yield self.finding(
+                    "truncated_response",
+                    f"{reason}: …{tail}",
+                    loc.where,
+                    (len(text) - len(tail), len(text)),
+                )
+
+
+def _truncation(text: str) -> str | None:
+    if text.count("```") % 2 == 1:
+        return "a code block is never closed"
+    # Only the end matters; searching an end-anchored pattern over a long text is slow.
+    last_line = text[-2000:].rsplit("\n", 1)[-1].strip()
+    if _CUT_END.search(last_line[-40:]):
+        return "ends on a dangling word or comma"
+    # A last line of several words ending on a letter: prose cut off. Short lines, list items,
+    # headings and hashtags end without punctuation all the time; so do numbers and emoji.
+    if (
+        len(words(last_line)) >= 8
+        and last_line[-1].isalpha()
+        and not _NOT_PROSE.match(last_line)
+        and not _HASHTAG_END.search(last_line[-60:])
+    ):
+        return "the last sentence has no ending"
+    return None
