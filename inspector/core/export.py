@@ -32,8 +32,10 @@ from inspector.core.verdicts import Verdicts, apply_rules, apply_store, check_re
 from inspector.core.writers import KINDS
 
 WHAT = ("filtered", "tokenized", "packed")
-#: Duplicate kinds that must not straddle splits (semantic groups join them when computed).
-LEAK_KINDS = ("exact", "near", "semantic")
+#: Duplicate kinds that must not straddle splits, whichever of them were computed: whole-row
+#: copies (exact, near, semantic) and rows asking the same or nearly the same thing (prompt,
+#: near_prompt), since a test question seen in training leaks as surely as a copied answer.
+LEAK_KINDS = ("exact", "near", "semantic", "prompt", "near_prompt")
 #: Problem rows listed in the manifest (all are counted; the rest are in decisions.jsonl).
 LIST_PROBLEMS = 100
 

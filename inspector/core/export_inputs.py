@@ -77,11 +77,7 @@ def evidence_for(
         )
         facts = None
         if tokens is not None and "flags" in needs:
-            from inspector.core.token_facts import token_facts
-
-            facts = {}
-            for split in ds.splits:
-                facts[split] = yield from token_facts(ds, split, tokens, cancel=cancel)
+            facts = yield from scan.collect_token_facts(ds, tokens, cancel=cancel)
         result = yield from scan.scan(ds, scan_settings, token_facts=facts, cancel=cancel)
         scan_json = result.to_json()
         _check_flag_codes(settings, scan_json)

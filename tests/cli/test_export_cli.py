@@ -202,3 +202,63 @@ def test_tokenized_and_packed_from_the_cli_drop_rows_with_nothing_to_train(sampl
     for split, n in m["rows"]["out"].items():
         for name in ("filtered", "tokenized"):
             assert m["outputs"][name]["files"][split]["rows"] == n
+
+
+def test_rules_and_leakage_safe_split_from_the_cli_on_the_sample_data(sample_data, tmp_path):
+    out = tmp_path / "out"
+    bench = sample_data / "benchmark" / "test.jsonl"
+    result = invoke(
+        "export",
+        sample_data / "sft",
+        "--out",
+        out,
+        "--state",
+        tmp_path / "s",
+        "--drop",
+        "dup:exact",
+        "--drop",
+        "contaminated",
+        "--against",
+        bench,
+        "--drop",
+        "flag:refusal",
+        "--split",
+        "0.85,0.10,0.05",
+        "--seed",
+        "3",
+        "--json",
+    )
+    assert result.exit_code == 0, result.output
+    m = json.loads(result.output)
+    planted = json.loads((sample_data / "manifest.json").read_text())["datasets"]["sft"]
+    log = [json.loads(x) for x in (out / "decisions.jsonl").read_text().splitlines()]
+    dropped = {(e["split"], e["row"]): e["reason"] for e in log if e["decision"] == "drop"}
+    for hit in planted["contamination"]:
+        assert dropped[(hit["split"], hit["row"])] == "contaminated"
+    for d in planted["defects"]:
+        if d["code"] == "refusal":
+            assert dropped[(d["split"], d["row"])] == "flag:refusal"
+    for group in planted["duplicates"]["exact"]:
+        refs = sorted((g["split"], g["row"]) for g in group)
+        assert refs[0] not in dropped or dropped[refs[0]] != "dup:exact"  # the earliest stays
+        assert all(dropped.get(r) == "dup:exact" for r in refs[1:])
+    assert m["split"]["mode"] == "resplit" and m["split"]["seed"] == 3
+    assert {"exact", "near"} <= set(m["split"]["groups_checked"])
+    assert all(n == 0 for n in m["split"]["groups_crossing"].values())
+    assert sum(m["rows"]["out"].values()) == 500 - len(dropped) == m["rows"]["kept"]
+
+
+def test_a_flag_code_that_does_not_exist_is_refused(sample_data, tmp_path):
+    result = invoke(
+        "export",
+        sample_data / "sft",
+        "--out",
+        tmp_path / "out",
+        "--state",
+        tmp_path / "s",
+        "--drop",
+        "flag:refusals",
+    )
+    assert result.exit_code == 2
+    assert "no flag has the code 'refusals'" in result.output
+    assert not (tmp_path / "out").exists()

@@ -341,3 +341,34 @@ def test_parquet_csv_and_saved_inputs_round_trip_in_their_own_container(real_dat
         info = info_json(tmp_path / f"out-{store_name}" / "filtered")
         assert info["format"] == "alpaca"
         assert {k: v["rows"] for k, v in info["splits"].items()} == rows
+
+
+def test_split_of_rasbt_with_dups_keeps_every_duplicate_group_in_one_split(real_data, tmp_path):
+    """The acceptance split: groups from the real scan (prompt near-duplicates at character
+    3-gram Jaccard >= 0.75, which finds the README's pairs), 85/10/5, several seeds."""
+    from inspector.core.scan import ScanSettings, scan
+
+    ds = open_dataset(real_data / "rasbt_instruction-examples_with-dups.json", state_dir=tmp_path)
+    result = run(scan(ds, ScanSettings(prompt_threshold=0.75), use_cache=False))
+    evidence = Evidence.from_scan_json(result.to_json())
+    pairs = [(73, 74), (42, 105), (103, 109)]  # the README's exact and near pairs
+    for seed in range(5):
+        settings = ExportSettings(split=(0.85, 0.10, 0.05), seed=seed)
+        out = tmp_path / f"out{seed}"
+        m = run(export_dataset(ds, out, settings, evidence=evidence)).manifest
+        assert set(m["split"]["groups_checked"]) >= {"exact", "near", "prompt", "near_prompt"}
+        assert all(n == 0 for n in m["split"]["groups_crossing"].values())
+        assert m["rows"]["out"] == {"train": 170, "validation": 20, "test": 10}
+        where = {}
+        for split in m["rows"]["out"]:
+            for rec in records_of_file(out / "filtered" / f"{split}.jsonl"):
+                where.setdefault(rec["instruction"], set()).add(split)
+        originals = list(iter_json_records(real_data / "rasbt_instruction-examples_with-dups.json"))
+        for a, b in pairs:
+            sa = where[originals[a]["instruction"]]
+            sb = where[originals[b]["instruction"]]
+            assert len(sa) == 1 and sa == sb, (seed, a, b, sa, sb)
+
+
+def records_of_file(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
