@@ -70,6 +70,18 @@ COUNTRIES = {
     "Poland": "Warsaw",
     "Ghana": "Accra",
     "Nepal": "Kathmandu",
+    "Brazil": "Brasilia",
+    "Iceland": "Reykjavik",
+    "Morocco": "Rabat",
+    "Mongolia": "Ulaanbaatar",
+    "Portugal": "Lisbon",
+    "Argentina": "Buenos Aires",
+    "Finland": "Helsinki",
+    "Tanzania": "Dodoma",
+    "Thailand": "Bangkok",
+    "Ireland": "Dublin",
+    "Bolivia": "Sucre",
+    "Laos": "Vientiane",
 }
 FEATURES = ["mountains", "rivers", "coastline", "deserts", "forests", "lakes", "islands"]
 EXERCISES = ["running", "swimming", "yoga", "cycling", "strength training", "walking"]
@@ -85,38 +97,85 @@ NAMES = ["Ana", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Ines"
 ITEMS = ["apples", "pencils", "marbles", "stickers", "books", "cookies", "stamps", "shells"]
 
 
+AUDIENCES = [
+    "a beginner",
+    "a busy parent",
+    "a student",
+    "a retired teacher",
+    "a nurse on night shifts",
+    "a teenager",
+    "an office worker",
+    "a new runner",
+    "a chef in training",
+]
+COOK_ASKS = [
+    "Explain how to make {dish} for {n} people.",
+    "What is a simple way to cook {dish} on a weeknight when I only have {m} minutes?",
+    "Give {who} step by step instructions for {dish}.",
+    "My {dish} always turns out bland. How can I fix it?",
+    "Can {dish} be prepared a day ahead for a party of {n}?",
+]
+CODE_ASKS = [
+    "How do I {task} in {lang}?",
+    "Write a {lang} function to {task} and explain how it works.",
+    "What is the fastest way to {task} in {lang} when the input has about {n} items?",
+    "Show {who} how to {task} in {lang} without external libraries.",
+    "Why does my {lang} code to {task} fail on empty input?",
+]
+GEO_ASKS = [
+    "Describe the geography of the given country.",
+    "What should {who} know about the landscape of this country?",
+    "Summarize the main natural regions of the country below in a few sentences.",
+    "Which landforms shape daily life in this country?",
+]
+FIT_ASKS = [
+    "What are the benefits of {ex} for {who}?",
+    "How often should {who} practise {ex} to see results within {m} days?",
+    "Is {ex} a good choice for someone aged {age}?",
+    "Plan a gentle week of {ex} for {who}.",
+]
+
+
 def cooking(rng):
     dish = rng.choice(DISHES)
     steps = rng.sample(COOK_STEPS, 3)
+    ask = rng.choice(COOK_ASKS).format(
+        dish=dish, n=rng.randint(2, 14), m=rng.randint(15, 60), who=rng.choice(AUDIENCES)
+    )
     return (
-        f"Explain how to make {dish} at home.",
+        ask,
         "",
         f"To make {dish}, first {steps[0]}, then {steps[1]}, and finally {steps[2]}. "
         f"Taste as you go and adjust the seasoning, because {dish} is best when the flavours "
-        "are balanced. Serve it warm with a simple side.",
+        f"are balanced. It keeps for about {rng.randint(2, 4)} days in the fridge.",
     )
 
 
 def programming(rng):
     lang, task = rng.choice(LANGS), rng.choice(TASKS)
+    ask = rng.choice(CODE_ASKS).format(
+        lang=lang, task=task, n=rng.choice([100, 5000, 10**6]), who=rng.choice(AUDIENCES)
+    )
     return (
-        f"How do I {task} in {lang}?",
+        ask,
         "",
         f"In {lang} you can {task} with a short function from the standard library. Write a "
         f"small helper that takes the input, applies the operation and returns the result, "
-        f"then add a unit test so the behaviour stays correct when the code changes.",
+        f"then add {rng.randint(2, 6)} unit tests so the behaviour stays correct when the code "
+        "changes.",
     )
 
 
 def geography(rng):
     country = rng.choice(sorted(COUNTRIES))
     feats = rng.sample(FEATURES, 2)
+    ask = rng.choice(GEO_ASKS).format(who=rng.choice(AUDIENCES))
     return (
-        "Describe the geography of the given country.",
+        ask,
         country,
         f"{country} is known for its {feats[0]} and {feats[1]}. Its capital is "
         f"{COUNTRIES[country]}, and the landscape shapes where people live, how they farm "
-        "and which regions attract the most visitors.",
+        f"and which of its {rng.randint(5, 30)} regions attract the most visitors.",
     )
 
 
@@ -157,16 +216,29 @@ def benchmark_problem(rng):
 
 def fitness(rng):
     ex, ben = rng.choice(EXERCISES), rng.sample(BENEFITS, 2)
+    ask = rng.choice(FIT_ASKS).format(
+        ex=ex, who=rng.choice(AUDIENCES), m=rng.randint(14, 90), age=rng.randint(18, 85)
+    )
     return (
-        f"What are the benefits of {ex}?",
+        ask,
         "",
         f"Regular {ex} can lead to {ben[0]} and {ben[1]}. Start slowly, keep a steady "
-        "routine of a few sessions per week and rest when your body needs it, so the habit "
-        "lasts for years.",
+        f"routine of {rng.randint(2, 5)} sessions per week and rest when your body needs it, so "
+        "the habit lasts for years.",
     )
 
 
-def base_alpaca(rng):
+def base_alpaca(rng, seen: set[str]):
+    """A fresh row whose prompt is not in `seen` (planted duplicates are the only ones)."""
+    while True:
+        row = _draw_alpaca(rng)
+        key = (row["instruction"] + "\n" + row["input"]).lower()
+        if key not in seen:
+            seen.add(key)
+            return row
+
+
+def _draw_alpaca(rng):
     kind = rng.randrange(5)
     if kind == 3:
         q, a = math_problem(rng)
@@ -283,8 +355,9 @@ def plant_sft(rng, rows, benchmark):
 
 
 def make_sft(rng, benchmark):
-    train = [base_alpaca(rng) for _ in range(470)]
-    validation = [base_alpaca(rng) for _ in range(30)]
+    seen: set[str] = set()
+    train = [base_alpaca(rng, seen) for _ in range(470)]
+    validation = [base_alpaca(rng, seen) for _ in range(30)]
     defects, exact, near, contamination, used = plant_sft(rng, train, benchmark)
     leak = next(i for i in range(len(train)) if i not in used)
     validation[5] = dict(train[leak])  # the same row in train and validation

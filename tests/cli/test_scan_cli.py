@@ -72,7 +72,10 @@ def test_fail_on_gates_ci(sample_data, tmp_path):
     assert r.exit_code == 0
     r = scan_cli(*args, "--fail-on", "error")  # a severity: any error-level flag
     assert r.exit_code == 1
-    assert "train:213" in scan_cli(*args).output  # a contaminated row is listed
+    manifest = json.loads((sample_data / "manifest.json").read_text())
+    planted = manifest["datasets"]["sft"]["contamination"][0]
+    output = scan_cli(*args).output
+    assert f"train:{planted['row']} " in output  # a contaminated row is listed
 
 
 def test_max_length_tokenizes_and_flags_cut_rows(sample_data, manifest_rows, tmp_path):
