@@ -88,6 +88,10 @@ def evidence_for(
         result_json = result.to_json()
         _check_cluster_ids(settings, result_json)
         evidence.add_clusters_json(result_json, {s: ds.num_rows(s) for s in ds.splits})
+        evidence.sources["clusters"] = {
+            "model": getattr(result, "model_name", None),
+            "sizes": {str(c["id"]): c["size"] for c in result_json.get("clusters", [])},
+        }
     return evidence
 
 
