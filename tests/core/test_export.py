@@ -372,3 +372,23 @@ def test_split_of_rasbt_with_dups_keeps_every_duplicate_group_in_one_split(real_
 
 def records_of_file(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_cancelling_midway_leaves_nothing(real_data, tmp_path):
+    import threading
+
+    from inspector.core.progress import Cancelled, drain
+
+    ds = open_dataset(real_data / "hh-rlhf_harmless-base_test.jsonl.gz", state_dir=tmp_path / "s")
+    cancel = threading.Event()
+    steps = []
+
+    def on_progress(p):
+        steps.append(p.step)
+        if p.step == "writing filtered rows":
+            cancel.set()
+
+    with pytest.raises(Cancelled):
+        drain(export_dataset(ds, tmp_path / "out", cancel=cancel), on_progress)
+    assert "writing filtered rows" in steps
+    assert list(tmp_path.iterdir()) == []  # no target, no staging folder, no state
