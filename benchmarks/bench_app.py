@@ -1,0 +1,198 @@
+"""Benchmark: the app on a 1,000,000-row dataset, next to opening the same file with `datasets`.
+
+Measured in a real terminal (tmux), from the moment the command is launched:
+
+- first paint of the rows view: until the first row of the table is on the screen;
+- cursor: 1,000 presses of `j` sent at once, until the status line reads `1,001/...`.
+
+The peer is a fresh Python process running `datasets.load_dataset(...)` on the same file and
+printing its first row. Both are measured cold (an empty `datasets` cache: JSON is converted to
+Arrow first) and warm (the second open, as a user reopening a dataset sees it). Targets on
+2 cores: first paint (warm) < 1 s, 1,000 rows down < 2 s.
+
+    python benchmarks/bench_app.py [--rows 1000000] [--keep]
+
+Needs tmux and the installed `inspector` command; without tmux only the in-process figures
+(time to the first frame of a headless app, cursor moves with the rows drawn) are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+WORDS = (
+    "the of and to in a is that for it as was with be by on not he this are or his from "
+    "at which but have an they you were her she all would there their what so up out if "
+    "about who get which go me when make can like time no just him know take"
+).split()
+
+PLAIN = """
+import sys, datasets
+datasets.disable_progress_bars()
+ds = datasets.load_dataset("json", data_files=sys.argv[1], split="train")
+print(ds.num_rows, ds[0]["instruction"][:20])
+"""
+WIDTH, HEIGHT = 100, 30
+
+
+def make_data(path: Path, rows: int) -> None:
+    """Alpaca rows of random words (the same generator as bench_load.py)."""
+    rng = random.Random(0)
+    with open(path, "w") as f:
+        for i in range(rows):
+            row = {
+                "instruction": " ".join(rng.choices(WORDS, k=rng.randint(6, 20))) + f" #{i}?",
+                "input": "" if i % 3 else " ".join(rng.choices(WORDS, k=rng.randint(5, 30))),
+                "output": " ".join(rng.choices(WORDS, k=rng.randint(10, 80))) + ".",
+            }
+            f.write(json.dumps(row) + "\n")
+
+
+def plain_open(data: Path, cache: Path) -> float:
+    env = dict(os.environ, HF_DATASETS_CACHE=str(cache))
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-c", PLAIN, str(data)], check=True, env=env, capture_output=True
+    )
+    return time.perf_counter() - start
+
+
+class Terminal:
+    """A tmux pane on a private socket."""
+
+    def __init__(self, socket: Path):
+        self.socket = str(socket)
+
+    def tmux(self, *args: str) -> str:
+        return subprocess.run(
+            ["tmux", "-S", self.socket, *args], capture_output=True, text=True
+        ).stdout
+
+    def wait_for(self, text: str, timeout: float = 600) -> float:
+        """Seconds until `text` is on the screen (polled every 10 ms)."""
+        start = time.perf_counter()
+        while time.perf_counter() - start < timeout:
+            if text in self.tmux("capture-pane", "-p", "-t", "b"):
+                return time.perf_counter() - start
+            time.sleep(0.01)
+        raise SystemExit(
+            f"timed out waiting for {text!r}:\n" + self.tmux("capture-pane", "-p", "-t", "b")
+        )
+
+
+def app_in_terminal(
+    inspector: str, data: Path, state: Path, cache: Path, rows: int, analyses: bool
+) -> tuple[float, float]:
+    """(seconds to the first painted row, seconds to move 1,000 rows down)."""
+    term = Terminal(state.parent / f"tmux-{state.name}.sock")
+    env = f"HF_DATASETS_CACHE={cache} PYTHONPATH={os.environ.get('PYTHONPATH', '')}"
+    extra = "" if analyses else " --no-analyses"
+    command = f"exec env {env} {inspector} open {data} --state {state} --view rows{extra}"
+    start = time.perf_counter()
+    term.tmux("new-session", "-d", "-s", "b", "-x", str(WIDTH), "-y", str(HEIGHT), command)
+    try:
+        term.wait_for("\n 0 ", timeout=900)  # the first row's id cell, at a line's start
+        paint = time.perf_counter() - start
+        term.wait_for(f" 1/{rows:,} ")
+        start = time.perf_counter()
+        term.tmux("send-keys", "-t", "b", "-N", "1000", "j")
+        move = term.wait_for(f" 1,001/{rows:,} ")
+        term.tmux("send-keys", "-t", "b", "q")
+        time.sleep(0.5)
+        return paint, move
+    finally:
+        term.tmux("kill-server")
+
+
+async def _in_process(data: Path, state: Path) -> tuple[float, float]:
+    from textual.geometry import Region
+
+    from inspector.core.dataset import open_dataset
+    from inspector.ui.app import InspectorApp
+    from inspector.ui.session import Session
+    from inspector.ui.widgets.row_table import RowTable
+
+    open_dataset(data, state_dir=state)  # warm the Arrow cache, as for the terminal runs
+    start = time.perf_counter()
+    app = InspectorApp(Session(open_dataset(data, state_dir=state)), view="rows", analyses=False)
+    async with app.run_test(size=(WIDTH, HEIGHT)) as pilot:
+        await pilot.pause()
+        first = time.perf_counter() - start
+        table = app.screen.query_one(RowTable)
+        region = Region(0, 0, table.size.width, table.size.height)
+        start = time.perf_counter()
+        for _ in range(1000):
+            table.action_move(1)
+            table.render_lines(region)  # what the screen update draws after each key
+        move = time.perf_counter() - start
+        assert table.cursor == 1000
+    return first, move
+
+
+def main() -> None:
+    sys.stdout.reconfigure(line_buffering=True)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--keep", action="store_true", help="keep the generated data")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-app-"))
+    data = work / "train.jsonl"
+    try:
+        t = time.perf_counter()
+        make_data(data, args.rows)
+        size = data.stat().st_size / 2**20
+        print(
+            f"{args.rows:,} Alpaca rows, {size:,.0f} MiB JSONL "
+            f"(generated in {time.perf_counter() - t:.1f} s), {os.cpu_count()} CPUs"
+        )
+        cold_cache = work / "hf-peer"
+        print(
+            f"plain datasets.load_dataset, cold (JSON -> Arrow): "
+            f"{plain_open(data, cold_cache):7.2f} s"
+        )
+        print(
+            f"plain datasets.load_dataset, warm (cached Arrow):  "
+            f"{plain_open(data, cold_cache):7.2f} s"
+        )
+
+        inspector = shutil.which("inspector", path=str(Path(sys.executable).parent))
+        if shutil.which("tmux") and inspector:
+            app_cache = work / "hf-app"
+            runs = (("cold", True), ("warm", True), ("warm, no analyses", False))
+            for i, (label, analyses) in enumerate(runs):
+                # A fresh state folder each time: no restored cursor, no cached analyses.
+                paint, move = app_in_terminal(
+                    inspector, data, work / f"state-{i}", app_cache, args.rows, analyses
+                )
+                print(
+                    f"inspector open ({label}): first paint of the rows view {paint:7.2f} s"
+                    f" · 1,000 rows down {move:5.2f} s"
+                )
+        else:
+            print("tmux or the inspector command is missing: terminal figures skipped")
+        os.environ["HF_DATASETS_CACHE"] = str(work / "hf-app")  # before datasets is imported
+        first, move = asyncio.run(_in_process(data, work / "state-inproc"))
+        print(
+            f"in process (headless, warm cache): open + first frame {first:5.2f} s · "
+            f"1,000 moves, each with a full redraw (no frame coalescing) {move:5.2f} s"
+        )
+        print("targets: first paint (warm) < 1 s, 1,000 rows down < 2 s")
+    finally:
+        if args.keep:
+            print(f"data kept in {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

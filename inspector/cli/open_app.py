@@ -1,0 +1,127 @@
+"""`inspector open`: the terminal app on one dataset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from inspector.cli.common import dataset_options, handle_input_errors, open_from_options
+from inspector.core.errors import InputError
+
+VIEWS = ("overview", "rows", "clusters", "duplicates", "contamination", "packs")
+
+
+@click.command("open")
+@dataset_options
+@click.option(
+    "--tokenizer",
+    default=None,
+    metavar="PATH|NAME",
+    help="Tokenizer folder or cached Hub name (default: the bundled Mistral 7B one).",
+)
+@click.option(
+    "--template",
+    default=None,
+    metavar="NAME",
+    help="Chat template: alpaca, chatml, mistral, llama3, phi3 or tokenizer.",
+)
+@click.option(
+    "--mask",
+    type=click.Choice(["completion", "assistant", "all"]),
+    default="completion",
+    show_default=True,
+    help="Which tokens are trained on.",
+)
+@click.option(
+    "--max-length",
+    type=click.IntRange(min=1),
+    default=2048,
+    show_default=True,
+    help="Truncation length and pack length.",
+)
+@click.option(
+    "--against",
+    "against",
+    multiple=True,
+    type=click.Path(path_type=Path, exists=True, dir_okay=True),
+    help="Benchmark file(s) to check for contamination (repeatable).",
+)
+@click.option(
+    "--theme",
+    default=None,
+    metavar="NAME|FILE",
+    help="inspector-dark (default), inspector-light, inspector-contrast (16 colours), "
+    "any Textual theme name, or a .toml theme file.",
+)
+@click.option(
+    "--view",
+    type=click.Choice(VIEWS),
+    default=None,
+    help="View to open on (default: the one used last, else the overview).",
+)
+@click.option(
+    "--no-analyses",
+    is_flag=True,
+    help="Do not start the background analyses (they can be run from the palette).",
+)
+@handle_input_errors
+def command(
+    path,
+    fmt,
+    column_map,
+    state_dir,
+    tokenizer,
+    template,
+    mask,
+    max_length,
+    against,
+    theme,
+    view,
+    no_analyses,
+):
+    """Open a dataset in the terminal app: browse, analyse and triage its rows.
+
+    The app paints at once, then computes flags, duplicates, token facts and clusters in the
+    background (cached next to the data). Every keep/drop decision is saved the moment it is
+    made in .inspector/ beside the data (or --state DIR), so a dropped SSH connection loses
+    nothing; reopening restores decisions, filters and the cursor. Press ? for the keys.
+    """
+    from inspector.ui.session import Session, Settings
+
+    user_theme, theme_name = _theme(theme)
+    ds = open_from_options(path, fmt, column_map, state_dir)
+    settings = Settings(
+        tokenizer=tokenizer,
+        template=template,
+        mask=mask,
+        max_length=max_length,
+        against=list(against),
+    )
+    from inspector.ui.app import InspectorApp
+
+    app = InspectorApp(
+        Session(ds, settings),
+        theme=theme_name,
+        view=view,
+        analyses=not no_analyses,
+        user_theme=user_theme,
+    )
+    if theme_name and theme_name not in app.available_themes:
+        raise InputError(
+            f"Unknown theme {theme_name!r}; available: "
+            f"{', '.join(sorted(app.available_themes))}, or a .toml theme file."
+        )
+    app.run()
+
+
+def _theme(spec: str | None):
+    """`(user Theme or None, theme name or None)` from --theme."""
+    if spec is None:
+        return None, None
+    if spec.endswith(".toml") or Path(spec).is_file():
+        from inspector.ui.themes import load_theme
+
+        theme = load_theme(spec)
+        return theme, theme.name
+    return None, spec

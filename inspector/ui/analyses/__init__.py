@@ -1,0 +1,1 @@
+"""Background analyses: their specs, states, cached results, per-row indexes and runner."""

@@ -1,0 +1,182 @@
+"""The Textual app: wires the session, the views, the background analyses and the themes.
+
+Views are Textual *modes* (each keeps its own screen stack), switched with the number keys.
+Everything a view needs comes from `self.session` (dataset, triage store, decisions) and
+`self.index(name)` (the finished analyses); views learn about changes through two signals.
+"""
+
+from __future__ import annotations
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.signal import Signal
+
+from . import triage
+from .analyses.runner import AnalysisRunner
+from .commands import InspectorCommands
+from .messages import AnalysisUpdated, OpenRow, ShowRows
+from .screens.clusters import ClustersScreen
+from .screens.contamination import ContaminationScreen
+from .screens.duplicates import DuplicatesScreen
+from .screens.help import HelpScreen
+from .screens.overview import OverviewScreen
+from .screens.packs import PacksScreen
+from .screens.row import RowScreen
+from .screens.rows import RowsScreen
+from .themes import DEFAULT_THEME, register_themes
+from .widgets.bars import VIEWS
+
+
+class InspectorApp(AnalysisRunner, App):
+    """`inspector open`: browse, analyse and triage one dataset."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "inspector"
+    MODES = {
+        "overview": OverviewScreen,
+        "rows": RowsScreen,
+        "clusters": ClustersScreen,
+        "duplicates": DuplicatesScreen,
+        "contamination": ContaminationScreen,
+        "packs": PacksScreen,
+    }
+    COMMANDS = App.COMMANDS | {InspectorCommands}
+    BINDINGS = [
+        *[
+            Binding(
+                key,
+                f"view('{name}')",
+                f"{name.capitalize()} view",
+                show=False,
+                id=f"app.view.{name}",
+            )
+            for name, key, _ in VIEWS
+        ],
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("g", "prefix", "Prefix: apply to selection", show=False, id="app.prefix"),
+        Binding("U", "undo", "Undo", id="app.undo"),
+        Binding("R", "redo", "Redo", show=False, id="app.redo"),
+        Binding("X", "cancel_analysis", "Cancel analysis", show=False, id="app.cancel"),
+        Binding("escape", "back", "Back", show=False, id="app.back"),
+        Binding("q", "back_or_quit", "Quit", id="app.quit"),
+    ]
+
+    def __init__(
+        self,
+        session,
+        *,
+        theme: str | None = None,
+        view: str | None = None,
+        analyses: bool = True,
+        user_theme=None,
+    ):
+        super().__init__()
+        self.session = session
+        self.animation_level = "none"  # nothing that floods a slow SSH link
+        self.analysis_signal: Signal[str] = Signal(self, "analysis")
+        self.decision_signal: Signal[str] = Signal(self, "decisions")
+        self.prefix_signal: Signal[bool] = Signal(self, "prefix")
+        self.prefix = False
+        self.rows_request: tuple[dict, int | None] | None = None
+        self.init_analyses(enabled=analyses)
+        names = register_themes(self, user_theme)
+        self.theme = theme if theme in names else DEFAULT_THEME
+        self.initial_view = view or session.load_state("view", None) or "overview"
+        if self.initial_view not in self.MODES:
+            self.initial_view = "overview"
+
+    def on_mount(self) -> None:
+        self.go(self.initial_view)
+        # Start the analyses once the first frame is out: they must not delay it.
+        self.call_after_refresh(self.start_analyses)
+
+    def go(self, view: str) -> None:
+        """Show a top-level view and remember it for the next open."""
+        self.switch_mode(view)
+        self.session.save_state("view", view)
+
+    def on_unmount(self) -> None:
+        self.cancel_analysis()
+
+    # -- messages and signals -----------------------------------------------------------------
+
+    def on_analysis_updated(self, message: AnalysisUpdated) -> None:
+        self.analysis_signal.publish(message.name)
+
+    def announce_decisions(self, label: str) -> None:
+        """Decisions changed: every view redraws; the user sees what happened."""
+        self.decision_signal.publish(label)
+        self.notify(f"{label}   (U undoes)", timeout=2)
+
+    def on_show_rows(self, message: ShowRows) -> None:
+        # The rows screen may not exist yet: it takes the request when it mounts or resumes.
+        self.rows_request = (message.filter, message.focus_gid)
+        self.go("rows")
+
+    def on_open_row(self, message: OpenRow) -> None:
+        self.push_screen(RowScreen(message.gid, message.walk))
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def action_view(self, name: str) -> None:
+        self.take_prefix()
+        self.go(name)
+
+    def action_prefix(self) -> None:
+        self.prefix = not self.prefix
+        self.prefix_signal.publish(self.prefix)
+
+    def take_prefix(self) -> bool:
+        """Whether `g` was pressed before this key (and forget it)."""
+        was, self.prefix = self.prefix, False
+        if was:
+            self.prefix_signal.publish(False)
+        return was
+
+    def action_undo(self) -> None:
+        self.take_prefix()
+        label = triage.undo(self)
+        self.decision_signal.publish(label or "")
+        self.notify(f"undid: {label}" if label else "nothing to undo", timeout=2)
+
+    def action_redo(self) -> None:
+        self.take_prefix()
+        label = triage.redo(self)
+        self.decision_signal.publish(label or "")
+        self.notify(f"redid: {label}" if label else "nothing to redo", timeout=2)
+
+    def run_bulk(self, action) -> None:
+        """Apply a `BulkAction` as one undoable step."""
+        n = triage.decide(
+            self, action.gids.tolist(), action.decision, action.reason, label=action.label
+        )
+        self.announce_decisions(f"{action.label} ({n:,} rows)")
+
+    def action_cancel_analysis(self) -> None:
+        name = self.cancel_analysis()
+        self.notify(f"cancelling {name}" if name else "no analysis is running", timeout=2)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_back(self) -> None:
+        self.take_prefix()
+        if len(self.screen_stack) > 1:
+            self.pop_screen()
+
+    def action_back_or_quit(self) -> None:
+        if len(self.screen_stack) > 1:
+            self.pop_screen()
+        else:
+            self.exit()
+
+    def get_system_commands(self, screen):
+        yield from super().get_system_commands(screen)
+        for name, key, _ in VIEWS:
+            yield SystemCommand(
+                f"Go to {name}",
+                f"Show the {name} view (key {key})",
+                lambda name=name: self.action_view(name),
+            )
+        yield SystemCommand("Keys", "List every key of this view (?)", self.action_help)

@@ -1,0 +1,118 @@
+"""The clusters view: a braille map of every row, the selected cluster lit, and the cluster list."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from ..messages import ShowRows
+from ..widgets.braille_map import BrailleMap
+from ..widgets.panels import AnalysisPanel
+from .base import Target, TriageScreen
+
+
+class ClustersScreen(TriageScreen):
+    """`d` drops the selected cluster, enter lists its rows."""
+
+    VIEW = "clusters"
+    BINDINGS = [
+        Binding("enter", "show_rows", "Rows of cluster", id="clusters.rows"),
+        Binding("j", "cursor(1)", "Down", show=False, id="clusters.down"),
+        Binding("k", "cursor(-1)", "Up", show=False, id="clusters.up"),
+    ]
+    DEFAULT_CSS = """
+    ClustersScreen #clusters-body { height: 1fr; }
+    ClustersScreen BrailleMap { width: 1fr; border: round $panel; }
+    ClustersScreen OptionList { width: 1fr; }
+    """
+
+    def compose_view(self) -> ComposeResult:
+        yield AnalysisPanel("clusters")
+        with Horizontal(id="clusters-body"):
+            yield BrailleMap(id="cluster-map")
+            yield OptionList(id="cluster-list", markup=False)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.sync()
+
+    def analysis_changed(self, name: str) -> None:
+        if name == "clusters":
+            self.sync()
+
+    def sync(self) -> None:
+        index = self.app.index("clusters")
+        panel = self.query_one(AnalysisPanel)
+        body = self.query_one("#clusters-body")
+        panel.display, body.display = index is None, index is not None
+        if index is None:
+            panel.show()
+            self.status(self.app.analyses["clusters"].describe())
+            return
+        options = self.query_one("#cluster-list", OptionList)
+        options.clear_options()
+        for c in index.clusters:
+            words = ", ".join(c.get("keywords", [])[:5])
+            share = c.get("share", c["size"] / max(1, self.app.session.total))
+            line = Text(
+                f"{c['id']:>3} {c['size']:>7,} {share:6.1%}  {words}",
+                no_wrap=True,
+                overflow="ellipsis",
+            )
+            options.add_option(Option(line, id=str(c["id"])))
+        options.highlighted = 0 if index.clusters else None
+        options.focus()
+        self.replot()
+
+    def current(self) -> int | None:
+        options = self.query_one("#cluster-list", OptionList)
+        if options.highlighted is None or options.option_count == 0:
+            return None
+        return int(options.get_option_at_index(options.highlighted).id)
+
+    def replot(self) -> None:
+        index = self.app.index("clusters")
+        if index is None:
+            return
+        cid = self.current()
+        highlight = index.cluster == cid if cid is not None else None
+        self.query_one(BrailleMap).plot(index.x, index.y, highlight)
+        c = index.by_id.get(cid)
+        if c is not None:
+            example = (c.get("examples") or [""])[0]
+            example = example.get("text", "") if isinstance(example, dict) else str(example)
+            self.status(
+                f"cluster {cid}: {c['size']:,} rows · "
+                + ", ".join(c.get("keywords", []))
+                + (f" · e.g. {example[:80]}" if example else "")
+            )
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self.replot()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.action_show_rows()
+
+    def action_cursor(self, step: int) -> None:
+        options = self.query_one("#cluster-list", OptionList)
+        options.action_cursor_down() if step > 0 else options.action_cursor_up()
+
+    def action_show_rows(self) -> None:
+        cid = self.current()
+        if cid is not None:
+            self.post_message(ShowRows({"cluster": cid}))
+
+    def target(self) -> Target | None:
+        index = self.app.index("clusters")
+        cid = self.current()
+        if index is None or cid is None:
+            return None
+        return Target(index.members(cid).tolist(), f"cluster {cid}", f"cluster:{cid}")
+
+    def listed(self) -> list[int]:
+        t = self.target()
+        return t.gids if t else []

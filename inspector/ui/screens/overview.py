@@ -1,0 +1,170 @@
+"""The overview: what the dataset is, how long its rows are, what is wrong, what was decided."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+
+from ..widgets.charts import counts_table, histogram
+from ..widgets.gated import Gated
+from .base import ViewScreen
+
+
+class OverviewScreen(ViewScreen):
+    """Sections, each shown as soon as the analysis it needs is ready."""
+
+    VIEW = "overview"
+    BINDINGS = [
+        Binding("j,down", "scroll(1)", "Scroll down", show=False, id="overview.down"),
+        Binding("k,up", "scroll(-1)", "Scroll up", show=False, id="overview.up"),
+    ]
+    #: section id -> the analysis it needs
+    SECTIONS = {
+        "dataset": None,
+        "decisions": None,
+        "summary": "summary",
+        "tokens": "tokens",
+        "flags": "scan",
+        "clusters": "clusters",
+    }
+
+    def compose_view(self) -> ComposeResult:
+        with VerticalScroll(id="overview-body"):
+            yield Gated("Dataset", None, self.render_dataset, id="dataset")
+            yield Gated("Decisions", None, self.render_decisions, id="decisions")
+            yield Gated("Rows and turn lengths", "summary", self.render_summary, id="summary")
+            yield Gated("Tokens", "tokens", self.render_tokens, id="tokens")
+            yield Gated("Flags, duplicates, contamination", "scan", self.render_scan, id="flags")
+            yield Gated("Clusters", "clusters", self.render_clusters, id="clusters")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#overview-body").focus()
+        self.status("the dataset at a glance · 2 rows · ? keys · ctrl+p commands")
+
+    def analysis_changed(self, name: str) -> None:
+        for section, needs in self.SECTIONS.items():
+            if needs == name:
+                self.query_one(f"#{section}", Gated).sync()
+
+    def decisions_changed(self, label: str) -> None:
+        self.query_one("#decisions", Gated).sync()
+
+    def action_scroll(self, step: int) -> None:
+        body = self.query_one("#overview-body", VerticalScroll)
+        body.scroll_relative(y=step * 3, animate=False)
+
+    # -- sections -----------------------------------------------------------------------------
+
+    def render_dataset(self):
+        s = self.app.session
+        ds = s.ds
+        t = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
+        t.add_column(style="italic", no_wrap=True)
+        t.add_column()
+        t.add_row("path", str(ds.path))
+        t.add_row("format", ds.format)
+        mapped = {k: v for k, v in ds.column_map.items() if k != v}
+        if mapped:
+            t.add_row("columns", ", ".join(f"{k} ← {v}" for k, v in mapped.items()))
+        t.add_row("files", ", ".join(f.name for f in ds.files))
+        t.add_row(
+            "rows",
+            f"{s.total:,}  (" + ", ".join(f"{sp} {ds.num_rows(sp):,}" for sp in s.splits) + ")",
+        )
+        return t
+
+    def render_decisions(self):
+        s = self.app.session
+        counts = s.decisions.counts()
+        undecided = s.total - counts["keep"] - counts["drop"]
+        head = Text(
+            f"kept {counts['keep']:,} · dropped {counts['drop']:,} · undecided {undecided:,}"
+        )
+        reasons = Counter(
+            s.decisions.reasons[g] for g in s.decisions.reasons if s.decisions.codes[g] == 2
+        )
+        if not reasons:
+            return head
+        return Group(
+            head,
+            counts_table(list(reasons.items()), counts["drop"], headers=("drop reason", "rows")),
+        )
+
+    def render_summary(self):
+        summary = self.app.analyses["summary"].result
+        problems = summary.get("problems", [])
+        t = Table(box=None, pad_edge=False, padding=(0, 1))
+        for col in ("role", "turns", "mean", "p50", "p90", "p99", "max"):
+            t.add_column(col, justify="left" if col == "role" else "right", no_wrap=True)
+        for role, r in summary.get("roles", {}).items():
+            t.add_row(
+                role,
+                f"{r['turns']:,}",
+                f"{r['mean']:,.0f}",
+                f"{r['p50']:,}",
+                f"{r['p90']:,}",
+                f"{r['p99']:,}",
+                f"{r['max']:,}",
+            )
+        note = Text(
+            f"{len(problems):,} rows could not be normalized"
+            if problems
+            else "every row normalized",
+            style="bold" if problems else "",
+        )
+        for p in problems[:5]:
+            note.append(f"\n  {p['split']} row {p['row']}: {p['reason']}")
+        return Group(Text("characters per turn", style="italic"), t, note)
+
+    def render_tokens(self):
+        tokens = self.app.index("tokens")
+        known = tokens.known()
+        totals = tokens.total[known]
+        trained = tokens.trained[known]
+        share = trained.sum() / max(1, totals.sum())
+        head = Text(
+            f"{known.sum():,} rows tokenized · trained-token share {share:.1%} · "
+            f"{int(tokens.truncated.sum()):,} truncated"
+        )
+        return Group(head, histogram(totals, bins=8, width=28, unit=" tok"))
+
+    def render_scan(self):
+        scan = self.app.index("scan")
+        flags_index = self.app.index("flags")
+        total = self.app.session.total
+        flags = counts_table(
+            [(code, len(g)) for code, g in flags_index.flags.items()],
+            total,
+            headers=("flag", "rows"),
+        )
+        dups = Text()
+        for kind, groups in scan.groups.items():
+            extra = sum(len(g) - 1 for g in groups)
+            dups.append(
+                f"{kind} duplicates: {len(groups):,} groups, {extra:,} rows beyond "
+                "the representatives\n"
+            )
+        if not scan.groups:
+            dups.append("no duplicates\n")
+        dups.append(f"contamination: {len(scan.hits):,} hits in {scan.contaminated.size:,} rows")
+        if scan.leakage:
+            dups.append(f"\nsplit leakage: {len(scan.leakage):,}")
+        return Group(flags, dups)
+
+    def render_clusters(self):
+        clusters = self.app.index("clusters")
+        rows = [
+            (f"{c['id']}: " + ", ".join(c.get("keywords", [])[:4]), int(c["size"]))
+            for c in clusters.clusters
+        ]
+        return Group(
+            Text(f"{len(rows)} clusters (3 shows the map)"),
+            counts_table(rows[:12], self.app.session.total, headers=("cluster", "rows")),
+        )

@@ -1,0 +1,182 @@
+"""The packs view: how a split's rows fill packs of `--max-length` tokens, segment by segment."""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from ..adapters import Unavailable, pack_rows, packing_table
+from ..messages import OpenRow
+from ..widgets.panels import AnalysisPanel
+from .base import ViewScreen
+
+STRATEGIES = ("bfd", "wrapped")
+BAR = 48
+MAX_PACKS_LISTED = 5000
+
+
+def pack_bar(lengths: list[int], max_length: int, width: int = BAR) -> Text:
+    """Segments of one pack as alternating blocks, padding as `░`, to scale."""
+    text = Text(no_wrap=True)
+    used = 0
+    for i, n in enumerate(lengths):
+        cells = max(1, round(n / max_length * width))
+        cells = min(cells, width - used)
+        if cells <= 0:
+            break
+        text.append(("█" if i % 2 == 0 else "▓") * cells, style="bold" if i % 2 == 0 else "")
+        used += cells
+    text.append("░" * (width - used), style="dim")
+    return text
+
+
+class PacksScreen(ViewScreen):
+    """`t` switches the strategy, `x` the split; enter opens the first row of a pack."""
+
+    VIEW = "packs"
+    BINDINGS = [
+        Binding("t", "strategy", "Strategy", id="packs.strategy"),
+        Binding("x", "split", "Next split", id="packs.split"),
+        Binding("j", "cursor(1)", "Down", show=False, id="packs.down"),
+        Binding("k", "cursor(-1)", "Up", show=False, id="packs.up"),
+    ]
+    DEFAULT_CSS = """
+    PacksScreen #packs-body { height: 1fr; }
+    PacksScreen #packs-head { height: auto; padding: 0 1; }
+    PacksScreen #packs-list { height: 1fr; }
+    PacksScreen #packs-detail { height: auto; max-height: 6; border-top: solid $panel;
+                                padding: 0 1; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.strategy = STRATEGIES[0]
+        self.split_index = 0
+        self.packing = None
+        self.split_offset = 0
+
+    def compose_view(self) -> ComposeResult:
+        yield AnalysisPanel("tokens")
+        with Vertical(id="packs-body"):
+            yield Static(id="packs-head")
+            yield OptionList(id="packs-list", markup=False)
+            yield Static(id="packs-detail")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.sync()
+
+    def analysis_changed(self, name: str) -> None:
+        if name == "tokens":
+            self.sync()
+
+    def sync(self) -> None:
+        tokens = self.app.index("tokens")
+        panel = self.query_one(AnalysisPanel)
+        body = self.query_one("#packs-body")
+        panel.display, body.display = tokens is None, tokens is not None
+        if tokens is None:
+            panel.show()
+            self.status(self.app.analyses["tokens"].describe())
+            return
+        s = self.app.session
+        split = s.splits[self.split_index]
+        lo, hi = s.split_range(split)
+        self.split_offset = lo
+        # What a trainer packs: each row cut at max_length; rows without tokens take no room.
+        lengths = np.clip(tokens.total[lo:hi], 0, tokens.max_length).astype(np.int64)
+        lengths[tokens.failed[lo:hi]] = 0
+        self.query_one("#packs-head", Static).update(f"packing {split} with {self.strategy}…")
+        self.compute(split, self.strategy, lengths, tokens.max_length)
+
+    @work(thread=True, exclusive=True, group="packs", exit_on_error=False)
+    def compute(self, split: str, strategy: str, lengths: np.ndarray, max_length: int) -> None:
+        head = self.query_one("#packs-head", Static)
+        try:
+            packing = pack_rows(lengths, max_length, strategy)
+            table = packing_table(lengths, max_length)
+        except Unavailable as err:
+            self.app.call_from_thread(head.update, str(err))
+            return
+        except Exception as err:  # shown in this view only
+            self.app.call_from_thread(head.update, f"packing failed: {type(err).__name__}: {err}")
+            return
+        self.app.call_from_thread(self.show_packs, split, packing, table)
+
+    def show_packs(self, split: str, packing, table) -> None:
+        self.packing = packing
+        head = Text()
+        head.append(
+            f"{split} · {packing.strategy} · pack length {packing.capacity:,} · ", style="bold"
+        )
+        head.append(
+            f"{len(packing):,} packs · efficiency {packing.efficiency:.1%} · "
+            f"{packing.tokens_lost:,} tokens lost to truncation\n"
+        )
+        for row in table:
+            head.append(
+                f"  {row.strategy:<8} {row.sequences:>8,} sequences  "
+                f"efficiency {row.efficiency:6.1%}  padding {row.padding_fraction:6.1%}\n",
+                style="bold" if row.strategy == packing.strategy else "",
+            )
+        self.query_one("#packs-head", Static).update(head)
+        options = self.query_one("#packs-list", OptionList)
+        options.clear_options()
+        for p in range(min(len(packing), MAX_PACKS_LISTED)):
+            sizes = [n for _, _, n in packing.pack(p)]
+            label = Text(f"{p:>6} ")
+            label.append_text(pack_bar(sizes, packing.capacity))
+            label.append(f" {len(sizes):>3} seq {sum(sizes) / packing.capacity:6.1%}")
+            options.add_option(Option(label, id=str(p)))
+        options.highlighted = 0 if len(packing) else None
+        options.focus()
+        self.show_detail()
+
+    def show_detail(self) -> None:
+        options = self.query_one("#packs-list", OptionList)
+        detail = self.query_one("#packs-detail", Static)
+        if options.highlighted is None or self.packing is None or not len(self.packing):
+            detail.update("")
+            return
+        p = options.highlighted
+        s = self.app.session
+        text = Text()
+        at = 0
+        for row, start, size in self.packing.pack(p):
+            part = f" (its tokens {start:,}–{start + size - 1:,})" if start else ""
+            text.append(
+                f"{s.label(self.split_offset + row)}: positions {at:,}–{at + size - 1:,}{part}   "
+            )
+            at += size
+        text.append(f"padding {self.packing.capacity - at:,}", style="dim")
+        detail.update(text)
+        self.status(
+            f"pack {p}: {len(self.packing.pack(p))} sequences · t strategy · "
+            "x split · enter opens its rows"
+        )
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self.show_detail()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        walk = [self.split_offset + row for row, _, _ in self.packing.pack(int(event.option.id))]
+        if walk:
+            self.post_message(OpenRow(walk[0], walk))
+
+    def action_strategy(self) -> None:
+        self.strategy = STRATEGIES[(STRATEGIES.index(self.strategy) + 1) % len(STRATEGIES)]
+        self.sync()
+
+    def action_split(self) -> None:
+        self.split_index = (self.split_index + 1) % len(self.app.session.splits)
+        self.sync()
+
+    def action_cursor(self, step: int) -> None:
+        options = self.query_one("#packs-list", OptionList)
+        options.action_cursor_down() if step > 0 else options.action_cursor_up()

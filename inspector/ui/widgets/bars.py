@@ -1,0 +1,91 @@
+"""The one-line bars framing every view: the view bar on top and the status line below."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from ..analyses.state import FAILED, QUEUED, RUNNING
+
+#: The top-level views, their number keys and tab titles (short enough for 80 columns).
+VIEWS = (
+    ("overview", "1", "overview"),
+    ("rows", "2", "rows"),
+    ("clusters", "3", "clusters"),
+    ("duplicates", "4", "dups"),
+    ("contamination", "5", "contam"),
+    ("packs", "6", "packs"),
+)
+
+
+class ViewBar(Static):
+    """Dataset name and format, then the views with their keys, the current one highlighted."""
+
+    DEFAULT_CSS = """
+    ViewBar { height: 1; background: $panel; color: $text; }
+    """
+
+    def __init__(self, current: str):
+        super().__init__()
+        self.current = current
+
+    def on_mount(self) -> None:
+        self.update(self.render_bar())
+
+    def render_bar(self) -> Text:
+        session = self.app.session
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f" {session.name} ", style="bold")
+        text.append(f"{session.ds.format} ", style="italic")
+        for name, key, title in VIEWS:
+            label = f" {key} {title} "
+            text.append(label, style="reverse bold" if name == self.current else "")
+        return text
+
+
+class StatusLine(Static):
+    """What the view shows (left), a pending key prefix, and the analyses' progress (right)."""
+
+    DEFAULT_CSS = """
+    StatusLine { height: 1; background: $panel; color: $text-muted; }
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.message = ""
+
+    def on_mount(self) -> None:
+        self.app.analysis_signal.subscribe(self, lambda _: self.redraw())
+        self.app.prefix_signal.subscribe(self, lambda _: self.redraw())
+        self.redraw()
+
+    def set_message(self, message: str) -> None:
+        self.message = message
+        self.redraw()
+
+    def redraw(self) -> None:
+        width = max(10, self.size.width or self.app.size.width)
+        right = self.analyses_text()
+        prefix = " g… " if self.app.prefix else ""
+        left = f" {self.message}"
+        room = width - len(right) - len(prefix)
+        if room < 12:  # a narrow terminal: the view's own message matters most
+            right, room = "", width - len(prefix)
+        left = left[: max(0, room - 1)] + "…" if len(left) > room else left.ljust(room)
+        text = Text(no_wrap=True)
+        text.append(left)
+        text.append(prefix, style="reverse bold")
+        text.append(right)
+        self.update(text)
+
+    def analyses_text(self) -> str:
+        """Running and failed analyses, and how many wait: settled ones need no space."""
+        states = list(self.app.analyses.values())
+        shown = [s.short() for s in states if s.status in (RUNNING, FAILED)]
+        queued = sum(s.status == QUEUED for s in states)
+        if queued:
+            shown.append(f"+{queued} queued")
+        return ("  " + "  ".join(shown) + " ") if shown else " "
+
+    def on_resize(self) -> None:
+        self.redraw()

@@ -1,0 +1,116 @@
+"""A conversation with its roles, evidence highlighted; preference sides side by side."""
+
+from __future__ import annotations
+
+import re
+
+from rich.console import Group, RenderableType
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+#: Caps what one turn shows: a multi-megabyte row must not freeze the terminal.
+MAX_TURN_CHARS = 20_000
+
+
+def highlight(text: str, needles: list[str], style: Style) -> Text:
+    """`text` with every occurrence of each needle (any case) styled."""
+    out = Text(text[:MAX_TURN_CHARS])
+    if len(text) > MAX_TURN_CHARS:
+        out.append(f"\n… {len(text) - MAX_TURN_CHARS:,} more characters", style="italic")
+    for needle in needles:
+        if needle:
+            for m in re.finditer(re.escape(needle), out.plain, flags=re.IGNORECASE):
+                out.stylize(style, m.start(), m.end())
+    return out
+
+
+class ConversationView(Static):
+    """Renders a `Conversation`; `needles` are evidence strings to highlight."""
+
+    COMPONENT_CLASSES = {
+        "conversation--role",
+        "conversation--trained",
+        "conversation--evidence",
+        "conversation--meta",
+    }
+    DEFAULT_CSS = """
+    ConversationView { height: auto; padding: 0 1; }
+    ConversationView > .conversation--role { color: $accent; text-style: bold; }
+    ConversationView > .conversation--trained { color: $success; text-style: bold; }
+    ConversationView > .conversation--evidence {
+        background: $warning; color: $background; text-style: bold underline;
+    }
+    ConversationView > .conversation--meta { color: $text-muted; text-style: italic; }
+    """
+
+    def __init__(self, *, id: str | None = None):
+        super().__init__(id=id)
+        self.conversation = None
+        self.problem: str | None = None
+        self.needles: list[str] = []
+
+    def show(self, conversation, problem: str | None = None, needles=None) -> None:
+        self.conversation, self.problem = conversation, problem
+        self.needles = list(needles or [])
+        self.update(self.build())
+
+    def on_mount(self) -> None:
+        # Theme switches change the component styles: rebuild with the new ones.
+        self.watch(self.app, "theme", lambda _: self.update(self.build()), init=False)
+
+    def build(self) -> RenderableType:
+        if self.conversation is None:
+            return Text(f"this row cannot be shown: {self.problem}" if self.problem else "")
+        conv = self.conversation
+        parts: list[RenderableType] = []
+        if conv.extra:
+            meta = ", ".join(f"{k}={str(v)[:40]}" for k, v in list(conv.extra.items())[:6])
+            parts.append(Text(meta, style=self.get_component_rich_style("conversation--meta")))
+        if conv.tools:
+            parts.append(
+                Text(
+                    f"tools: {conv.tools[:300]}",
+                    style=self.get_component_rich_style("conversation--meta"),
+                )
+            )
+        parts.extend(self._turns(conv.turns))
+        if conv.chosen is not None:
+            grid = Table(expand=True, show_lines=False, pad_edge=False, box=None, padding=(0, 1))
+            label = "chosen" + (" (prompts differ)" if conv.prompts_differ else "")
+            grid.add_column(label, ratio=1)
+            grid.add_column("rejected", ratio=1)
+            grid.add_row(Group(*self._turns(conv.chosen)), Group(*self._turns(conv.rejected or [])))
+            parts.append(grid)
+        if conv.label is not None:
+            parts.append(
+                Text(
+                    f"label: {'desirable' if conv.label else 'undesirable'}",
+                    style=self.get_component_rich_style("conversation--meta"),
+                )
+            )
+        return Group(*parts)
+
+    def _turns(self, turns) -> list[RenderableType]:
+        role_style = self.get_component_rich_style("conversation--role")
+        trained_style = self.get_component_rich_style("conversation--trained")
+        evidence = self.get_component_rich_style("conversation--evidence")
+        out: list[RenderableType] = []
+        for turn in turns:
+            head = Text(f"── {turn.role}", style=trained_style if turn.trained else role_style)
+            if turn.source_role and turn.source_role != turn.role:
+                head.append(f" ({turn.source_role})")
+            if turn.name:
+                head.append(f" name={turn.name}")
+            if turn.trained:
+                head.append("  trained")
+            out.append(head)
+            out.append(highlight(turn.content, self.needles, evidence))
+            for call in turn.tool_calls or []:
+                out.append(
+                    highlight(
+                        f"→ {call.get('name')}({call.get('arguments')})", self.needles, evidence
+                    )
+                )
+        return out

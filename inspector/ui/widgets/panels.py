@@ -1,0 +1,57 @@
+"""Panels a view shows in place of its content while an analysis it needs is not ready."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from ..analyses.state import CANCELLED, FAILED, UNAVAILABLE
+
+
+class AnalysisPanel(Static):
+    """The state of one analysis: progress, "not available yet", cancelled, or its error."""
+
+    DEFAULT_CSS = """
+    AnalysisPanel { padding: 1 2; width: 100%; height: auto; border: round $panel; }
+    AnalysisPanel.-failed { border: heavy $error; color: $text; }
+    AnalysisPanel.-unavailable { border: round $warning; color: $text-muted; }
+    """
+
+    def __init__(self, name: str, *, id: str | None = None):
+        super().__init__(id=id)
+        self.analysis = name
+
+    def on_mount(self) -> None:
+        self.show()
+
+    def show(self) -> None:
+        state = self.app.analyses[self.analysis]
+        self.set_class(state.status == FAILED, "-failed")
+        self.set_class(state.status == UNAVAILABLE, "-unavailable")
+        text = Text()
+        if state.status == FAILED:
+            text.append(f"{state.spec.title} failed\n\n", style="bold")
+            text.append(state.error or "unknown error")
+            text.append(
+                "\n\nThe other views keep working. Run it again from the command "
+                'palette (ctrl+p, "run analysis").',
+                style="italic",
+            )
+        elif state.status == UNAVAILABLE:
+            text.append(f"{state.spec.title}: ", style="bold")
+            text.append(state.error or "not available")
+        elif state.status == CANCELLED:
+            text.append(state.describe())
+        else:
+            text.append(state.describe())
+            if state.total:
+                text.append("\n" + bar(state.done / state.total, 40))
+            text.append("\n\nX cancels it; the other views keep working.", style="italic")
+        self.update(text)
+
+
+def bar(fraction: float, width: int) -> str:
+    """A text progress bar (no animation: it only changes when progress does)."""
+    fraction = min(1.0, max(0.0, fraction))
+    full = int(fraction * width)
+    return "█" * full + "░" * (width - full) + f" {fraction:4.0%}"

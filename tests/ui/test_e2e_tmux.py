@@ -1,0 +1,127 @@
+"""End to end in a real terminal: the installed `inspector open` under tmux, driven by keys,
+killed with SIGKILL, reopened; the decision is read back from the screen, not from internals."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+WIDTH, HEIGHT = 100, 30
+
+
+def _inspector() -> str | None:
+    """The console script installed next to this interpreter (what a user would run)."""
+    return shutil.which("inspector", path=str(Path(sys.executable).parent))
+
+
+pytestmark = [
+    pytest.mark.skipif(
+        shutil.which("tmux") is None, reason="tmux is not installed (CI installs it in .ci/run)"
+    ),
+    pytest.mark.skipif(
+        _inspector() is None, reason="the `inspector` command is not installed (pip install -e .)"
+    ),
+]
+
+
+class Tmux:
+    """One private tmux server (its own socket) running one pane."""
+
+    def __init__(self, socket: Path):
+        self.socket = str(socket)
+
+    def run(self, *args: str) -> str:
+        out = subprocess.run(
+            ["tmux", "-S", self.socket, *args], capture_output=True, text=True, timeout=20
+        )
+        return out.stdout
+
+    def start(self, command: str) -> None:
+        self.run(
+            "new-session", "-d", "-s", "e2e", "-x", str(WIDTH), "-y", str(HEIGHT), f"exec {command}"
+        )
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p", "-t", "e2e")
+
+    def keys(self, *keys: str) -> None:
+        for key in keys:
+            self.run("send-keys", "-t", "e2e", key)
+            time.sleep(0.05)  # typed, not pasted
+
+    def pid(self) -> int:
+        return int(self.run("display-message", "-p", "-t", "e2e", "#{pane_pid}").strip())
+
+    def wait_for(self, predicate, what: str, timeout: float = 60.0) -> str:
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if predicate(screen):
+                return screen
+            time.sleep(0.2)
+        raise AssertionError(f"timed out waiting for {what}; the screen was:\n{screen}")
+
+    def kill_server(self) -> None:
+        subprocess.run(["tmux", "-S", self.socket, "kill-server"], capture_output=True)
+
+
+def _row_line(screen: str, label: str) -> str | None:
+    for line in screen.splitlines():
+        if line[1:].startswith(f"{label} ") or line.startswith(f" {label} "):
+            return line
+    return None
+
+
+def test_drop_survives_sigkill(sample_data, tmp_path):
+    state = tmp_path / "state"
+    env = {
+        "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
+        "TERM": "xterm-256color",
+        "HOME": str(tmp_path),
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+    }
+    command = " ".join(
+        [
+            "env",
+            *(f"{k}={shlex.quote(v)}" for k, v in env.items()),
+            shlex.quote(_inspector()),
+            "open",
+            shlex.quote(str(sample_data / "sft")),
+            "--state",
+            shlex.quote(str(state)),
+            "--view",
+            "rows",
+        ]
+    )
+    tmux = Tmux(tmp_path / "tmux.sock")
+    try:
+        tmux.start(command)
+        tmux.wait_for(lambda s: _row_line(s, "t:0") is not None, "the rows view")
+        tmux.keys("j", "j", "j")
+        tmux.wait_for(lambda s: "4/500" in s, "the cursor on the fourth row")
+        tmux.keys("d")
+        tmux.wait_for(lambda s: "drop" in (_row_line(s, "t:3") or ""), "row t:3 dropped")
+
+        os.kill(tmux.pid(), signal.SIGKILL)  # no chance to save anything on the way out
+        time.sleep(0.5)
+        tmux.kill_server()
+
+        tmux.start(command)
+        screen = tmux.wait_for(lambda s: _row_line(s, "t:3") is not None, "the reopened app")
+        assert "drop" in _row_line(screen, "t:3"), screen
+        assert "drop" not in (_row_line(screen, "t:2") or ""), screen
+        assert "4/500" in screen and "keep 0 drop 1" in screen, screen  # cursor restored too
+        tmux.keys("q")
+    finally:
+        tmux.kill_server()
