@@ -14,6 +14,7 @@ from textual.signal import Signal
 from . import triage
 from .analyses.runner import AnalysisRunner
 from .commands import InspectorCommands
+from .exporting import ExportAction
 from .messages import AnalysisUpdated, OpenRow, ShowRows
 from .screens.clusters import ClustersScreen
 from .screens.contamination import ContaminationScreen
@@ -27,7 +28,7 @@ from .themes import DEFAULT_THEME, register_themes
 from .widgets.bars import VIEWS
 
 
-class InspectorApp(AnalysisRunner, App):
+class InspectorApp(ExportAction, AnalysisRunner, App):
     """`inspector open`: browse, analyse and triage one dataset."""
 
     CSS_PATH = "app.tcss"
@@ -57,6 +58,7 @@ class InspectorApp(AnalysisRunner, App):
         Binding("U", "undo", "Undo", id="app.undo"),
         Binding("R", "redo", "Redo", show=False, id="app.redo"),
         Binding("X", "cancel_analysis", "Cancel analysis", show=False, id="app.cancel"),
+        Binding("e", "export", "Export kept rows", show=False, id="app.export"),
         Binding("escape", "back", "Back", show=False, id="app.back"),
         Binding("q", "back_or_quit", "Quit", id="app.quit"),
     ]
@@ -180,3 +182,6 @@ class InspectorApp(AnalysisRunner, App):
                 lambda name=name: self.action_view(name),
             )
         yield SystemCommand("Keys", "List every key of this view (?)", self.action_help)
+        yield SystemCommand(
+            "Export", "Write the kept rows: filtered, tokenized, packed (e)", self.action_export
+        )
