@@ -6,9 +6,12 @@ and undo/redo move a pointer over the action log. Each decision also records the
 hash, so decisions can be re-applied to a reordered or edited copy of the data.
 
 Several app instances may share one store: SQLite's locking serializes writers, and WAL lets
-readers go on while one writes. The database lives at ``<state dir>/triage.sqlite``; one file
-holds the decisions of every dataset using that state dir, told apart by `dataset` (the data
-path's name).
+readers go on while one writes. Each open store is an *owner*: undo and redo act on its own
+actions first, so two instances never undo each other's work; an instance with nothing of its
+own to undo (a reopened app) takes over the latest action of an earlier session.
+
+The database lives at ``<state dir>/triage.sqlite``; one file holds the decisions of every
+dataset using that state dir, told apart by `dataset` (the data path's name).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import hashlib
 import json
 import sqlite3
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +34,8 @@ CREATE TABLE IF NOT EXISTS actions (
     dataset TEXT NOT NULL,
     label TEXT NOT NULL,
     created REAL NOT NULL,
-    undone INTEGER NOT NULL DEFAULT 0
+    undone INTEGER NOT NULL DEFAULT 0,
+    owner TEXT
 );
 CREATE TABLE IF NOT EXISTS changes (
     action_id INTEGER NOT NULL REFERENCES actions(id),
@@ -87,6 +92,10 @@ class TriageStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
+        columns = {r[1] for r in self._db.execute("PRAGMA table_info(actions)")}
+        if "owner" not in columns:  # a store written before actions had owners
+            self._db.execute("ALTER TABLE actions ADD COLUMN owner TEXT")
+        self.owner = uuid.uuid4().hex
 
     @classmethod
     def open(cls, state_dir: Path, dataset: str) -> TriageStore:
@@ -109,17 +118,20 @@ class TriageStore:
         label = label or f"{decision or 'clear'} {len(items)} row(s)"
         with self._transaction():
             cur = self._db.execute(
-                "INSERT INTO actions(dataset, label, created) VALUES (?, ?, ?)",
-                (self.dataset, label, now),
+                "INSERT INTO actions(dataset, label, created, owner) VALUES (?, ?, ?, ?)",
+                (self.dataset, label, now, self.owner),
             )
             action = cur.lastrowid
-            # A new action makes the undone ones unreachable: forget them (like any editor).
+            # A new action makes this owner's undone ones unreachable: forget them.
             self._db.execute(
                 "DELETE FROM changes WHERE action_id IN "
-                "(SELECT id FROM actions WHERE dataset=? AND undone=1)",
-                (self.dataset,),
+                "(SELECT id FROM actions WHERE dataset=? AND undone=1 AND owner=?)",
+                (self.dataset, self.owner),
             )
-            self._db.execute("DELETE FROM actions WHERE dataset=? AND undone=1", (self.dataset,))
+            self._db.execute(
+                "DELETE FROM actions WHERE dataset=? AND undone=1 AND owner=?",
+                (self.dataset, self.owner),
+            )
             after = (
                 None
                 if decision is None
@@ -163,41 +175,40 @@ class TriageStore:
     # -- undo / redo --------------------------------------------------------------------------
 
     def undo(self) -> str | None:
-        """Undo the latest action not yet undone; returns its label, or None if none."""
-        r = self._db.execute(
-            "SELECT id, label FROM actions WHERE dataset=? AND undone=0 ORDER BY id DESC LIMIT 1",
-            (self.dataset,),
-        ).fetchone()
-        if r is None:
-            return None
-        with self._transaction():
-            changes = self._db.execute(
-                "SELECT split, row, content_hash, before FROM changes WHERE action_id=? "
-                "ORDER BY rowid DESC",
-                (r[0],),
-            ).fetchall()
-            for split, row, chash, before in changes:
-                self._apply(split, row, chash, before)
-            self._db.execute("UPDATE actions SET undone=1 WHERE id=?", (r[0],))
-        return r[1]
+        """Undo this owner's latest action (else an earlier session's); returns its label."""
+        return self._step(undo=True)
 
     def redo(self) -> str | None:
-        """Redo the earliest undone action; returns its label, or None if none."""
-        r = self._db.execute(
-            "SELECT id, label FROM actions WHERE dataset=? AND undone=1 ORDER BY id ASC LIMIT 1",
-            (self.dataset,),
-        ).fetchone()
-        if r is None:
-            return None
+        """Redo this owner's earliest undone action (else an earlier session's)."""
+        return self._step(undo=False)
+
+    def _step(self, undo: bool) -> str | None:
+        flag, order, state = (0, "DESC", "before") if undo else (1, "ASC", "after")
         with self._transaction():
+            pick = (
+                f"SELECT id, label FROM actions WHERE dataset=? AND undone=? {{}} "
+                f"ORDER BY id {order} LIMIT 1"
+            )
+            r = (
+                self._db.execute(
+                    pick.format("AND owner=?"), (self.dataset, flag, self.owner)
+                ).fetchone()
+                or self._db.execute(pick.format(""), (self.dataset, flag)).fetchone()
+            )
+            if r is None:
+                return None
             changes = self._db.execute(
-                "SELECT split, row, content_hash, after FROM changes WHERE action_id=? "
-                "ORDER BY rowid",
+                f"SELECT split, row, content_hash, {state} FROM changes WHERE action_id=? "
+                f"ORDER BY rowid {order}",
                 (r[0],),
             ).fetchall()
-            for split, row, chash, after in changes:
-                self._apply(split, row, chash, after)
-            self._db.execute("UPDATE actions SET undone=0 WHERE id=?", (r[0],))
+            for split, row, chash, value in changes:
+                self._apply(split, row, chash, value)
+            # Taking over an earlier session's action makes it ours: a new action of ours
+            # then forgets it from the redo list, as in any editor.
+            self._db.execute(
+                "UPDATE actions SET undone=?, owner=? WHERE id=?", (1 - flag, self.owner, r[0])
+            )
         return r[1]
 
     # -- UI state (filters, cursor) -----------------------------------------------------------

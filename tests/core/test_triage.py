@@ -79,3 +79,15 @@ def test_dataset_rows_hash_by_content(real_data, tmp_path):
     store.decide([("train", 7, hashes[7])], DROP, "test")
     assert ds.triage().decision("train", 7).content_hash == hashes[7]
     assert (tmp_path / "triage.sqlite").exists()
+
+
+def test_two_instances_undo_only_their_own_actions(tmp_path):
+    a = TriageStore.open(tmp_path, "d")
+    b = TriageStore.open(tmp_path, "d")
+    a.decide([("train", 1, None)], DROP, label="a drops 1")
+    b.decide([("train", 2, None)], DROP, label="b drops 2")
+    assert a.undo() == "a drops 1"  # not b's later action
+    assert b.decision("train", 2).decision == DROP
+    b.decide([("train", 3, None)], KEEP, label="b keeps 3")  # does not cut a's redo
+    assert a.redo() == "a drops 1"
+    assert set(a.decisions()) == {("train", 1), ("train", 2), ("train", 3)}
