@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from inspector.cli.common import dataset_options, handle_input_errors, open_from_options
+from inspector.cli.token_options import token_options
 from inspector.core.errors import InputError
 
 VIEWS = ("overview", "rows", "clusters", "duplicates", "contamination", "packs")
@@ -14,32 +15,7 @@ VIEWS = ("overview", "rows", "clusters", "duplicates", "contamination", "packs")
 
 @click.command("open")
 @dataset_options
-@click.option(
-    "--tokenizer",
-    default=None,
-    metavar="PATH|NAME",
-    help="Tokenizer folder or cached Hub name (default: the bundled Mistral 7B one).",
-)
-@click.option(
-    "--template",
-    default=None,
-    metavar="NAME",
-    help="Chat template: alpaca, chatml, mistral, llama3, phi3 or tokenizer.",
-)
-@click.option(
-    "--mask",
-    type=click.Choice(["completion", "assistant", "all"]),
-    default="completion",
-    show_default=True,
-    help="Which tokens are trained on.",
-)
-@click.option(
-    "--max-length",
-    type=click.IntRange(min=1),
-    default=2048,
-    show_default=True,
-    help="Truncation length and pack length.",
-)
+@token_options(side=False, max_length_help="Truncation length and pack length.")
 @click.option(
     "--against",
     "against",

@@ -14,8 +14,7 @@ import click
 
 from inspector.cli.common import dataset_options, handle_input_errors, open_from_options
 from inspector.cli.progress import run_with_progress
-from inspector.core.templates import TEMPLATE_NAMES
-from inspector.core.tokenize import MASK_MODES
+from inspector.cli.token_options import token_options
 
 #: Codes that are not row flags but can be named in --fail-on.
 OTHER_CODES = (
@@ -68,31 +67,10 @@ def _fail_codes(spec: str | None) -> set[str]:
     metavar="COLUMN",
     help="Text column(s) of the --against files (default: every text column).",
 )
-@click.option(
-    "--max-length",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Tokenize every row and flag too_long / no_trained_tokens at this limit.",
-)
-@click.option(
-    "--tokenizer",
-    default=None,
-    metavar="FOLDER|NAME",
-    help="With --max-length: a local tokenizer folder or cached Hub name "
-    "(default: the embedded Mistral 7B tokenizer). Never downloads.",
-)
-@click.option(
-    "--template",
-    type=click.Choice(TEMPLATE_NAMES),
-    default=None,
-    help="With --max-length: the prompt template (default as in `inspector tokens`).",
-)
-@click.option(
-    "--mask",
-    type=click.Choice(MASK_MODES),
-    default="completion",
-    show_default=True,
-    help="With --max-length: which tokens are trained.",
+@token_options(
+    max_length=None,
+    side=False,
+    max_length_help="Tokenize every row and flag too_long / no_trained_tokens at this limit.",
 )
 @click.option(
     "--json",

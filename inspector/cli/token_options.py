@@ -1,4 +1,4 @@
-"""Options shared by the commands that tokenize (`tokens`, `export`): tokenizer, template, mask.
+"""Options shared by the commands that tokenize (`tokens`, `export`, `scan`, `open`).
 
 `token_options` adds the options; `pipeline_from_options` turns their values into a
 `TokenPipeline` for an opened dataset (raising `InputError` on a bad tokenizer or template).
@@ -14,8 +14,22 @@ from inspector.core.templates import TEMPLATE_NAMES
 from inspector.core.tokenize import DEFAULT_MAX_LENGTH, MASK_MODES, SIDES
 
 
-def token_options(func):
-    """Add --tokenizer, --template, --mask, --max-length and --side to a command."""
+def token_options(
+    func=None,
+    *,
+    max_length: int | None = DEFAULT_MAX_LENGTH,
+    side: bool = True,
+    max_length_help: str = "Truncate rows to this many tokens (keeping the start).",
+):
+    """Add --tokenizer, --template, --mask, --max-length and (unless `side=False`) --side.
+
+    Used bare (`@token_options`) or with settings (`@token_options(max_length=None)` where
+    tokenizing is optional, as in `inspector scan`).
+    """
+    if func is None:
+        return functools.partial(
+            token_options, max_length=max_length, side=side, max_length_help=max_length_help
+        )
 
     @click.option(
         "--tokenizer",
@@ -42,22 +56,23 @@ def token_options(func):
     @click.option(
         "--max-length",
         type=click.IntRange(min=1),
-        default=DEFAULT_MAX_LENGTH,
-        show_default=True,
-        help="Truncate rows to this many tokens (keeping the start).",
-    )
-    @click.option(
-        "--side",
-        type=click.Choice(SIDES),
-        default="chosen",
-        show_default=True,
-        help="For preference rows: the continuation that follows the prompt.",
+        default=max_length,
+        show_default=max_length is not None,
+        help=max_length_help,
     )
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         return func(*args, **kwargs)
 
-    return wrapper
+    if not side:
+        return wrapper
+    return click.option(
+        "--side",
+        type=click.Choice(SIDES),
+        default="chosen",
+        show_default=True,
+        help="For preference rows: the continuation that follows the prompt.",
+    )(wrapper)
 
 
 def pipeline_from_options(ds, tokenizer, template, mask, max_length, side):
