@@ -20,6 +20,7 @@ from textual.widgets import Footer
 from .. import triage
 from ..bulk import bulk_actions
 from ..widgets.bars import StatusLine, ViewBar
+from ..widgets.panels import AnalysisPanel
 from .dialogs import AskText, Choose
 
 
@@ -59,6 +60,19 @@ class ViewScreen(Screen):
 
     def status(self, message: str) -> None:
         self.query_one(StatusLine).set_message(message)
+
+    def analysis_or_panel(self, name: str, body_id: str):
+        """The finished analysis `name`, with the view's body shown; or None, with the
+        view's `AnalysisPanel` shown in its place (waiting, failed...) and its state in the
+        status line."""
+        index = self.app.index(name)
+        panel = self.query_one(AnalysisPanel)
+        body = self.query_one(f"#{body_id}")
+        panel.display, body.display = index is None, index is not None
+        if index is None:
+            panel.show()
+            self.status(self.app.analyses[name].describe())
+        return index
 
 
 class TriageScreen(ViewScreen):

@@ -45,13 +45,8 @@ class ClustersScreen(TriageScreen):
             self.sync()
 
     def sync(self) -> None:
-        index = self.app.index("clusters")
-        panel = self.query_one(AnalysisPanel)
-        body = self.query_one("#clusters-body")
-        panel.display, body.display = index is None, index is not None
+        index = self.analysis_or_panel("clusters", "clusters-body")
         if index is None:
-            panel.show()
-            self.status(self.app.analyses["clusters"].describe())
             return
         options = self.query_one("#cluster-list", OptionList)
         options.clear_options()

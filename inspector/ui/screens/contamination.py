@@ -56,13 +56,8 @@ class ContaminationScreen(TriageScreen):
             self.sync()
 
     def sync(self) -> None:
-        scan = self.app.index("scan")
-        panel = self.query_one(AnalysisPanel)
-        body = self.query_one("#contam-body")
-        panel.display, body.display = scan is None, scan is not None
+        scan = self.analysis_or_panel("scan", "contam-body")
         if scan is None:
-            panel.show()
-            self.status(self.app.analyses["scan"].describe())
             return
         hits = self.query_one("#contam-hits", OptionList)
         hits.clear_options()

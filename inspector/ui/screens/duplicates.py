@@ -54,13 +54,8 @@ class DuplicatesScreen(TriageScreen):
             self.sync()
 
     def sync(self) -> None:
-        scan = self.app.index("scan")
-        panel = self.query_one(AnalysisPanel)
-        body = self.query_one("#dups-body")
-        panel.display, body.display = scan is None, scan is not None
+        scan = self.analysis_or_panel("scan", "dups-body")
         if scan is None:
-            panel.show()
-            self.status(self.app.analyses["scan"].describe())
             return
         groups = self.query_one("#dup-groups", OptionList)
         groups.clear_options()

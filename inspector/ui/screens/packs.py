@@ -77,13 +77,8 @@ class PacksScreen(ViewScreen):
             self.sync()
 
     def sync(self) -> None:
-        tokens = self.app.index("tokens")
-        panel = self.query_one(AnalysisPanel)
-        body = self.query_one("#packs-body")
-        panel.display, body.display = tokens is None, tokens is not None
+        tokens = self.analysis_or_panel("tokens", "packs-body")
         if tokens is None:
-            panel.show()
-            self.status(self.app.analyses["tokens"].describe())
             return
         s = self.app.session
         split = s.splits[self.split_index]
