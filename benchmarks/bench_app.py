@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
-import random
 import shutil
 import subprocess
 import sys
@@ -30,11 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-WORDS = (
-    "the of and to in a is that for it as was with be by on not he this are or his from "
-    "at which but have an they you were her she all would there their what so up out if "
-    "about who get which go me when make can like time no just him know take"
-).split()
+from bench_load import make_data  # the same 1M-row Alpaca data as the load benchmark
 
 PLAIN = """
 import sys, datasets
@@ -43,19 +37,6 @@ ds = datasets.load_dataset("json", data_files=sys.argv[1], split="train")
 print(ds.num_rows, ds[0]["instruction"][:20])
 """
 WIDTH, HEIGHT = 100, 30
-
-
-def make_data(path: Path, rows: int) -> None:
-    """Alpaca rows of random words (the same generator as bench_load.py)."""
-    rng = random.Random(0)
-    with open(path, "w") as f:
-        for i in range(rows):
-            row = {
-                "instruction": " ".join(rng.choices(WORDS, k=rng.randint(6, 20))) + f" #{i}?",
-                "input": "" if i % 3 else " ".join(rng.choices(WORDS, k=rng.randint(5, 30))),
-                "output": " ".join(rng.choices(WORDS, k=rng.randint(10, 80))) + ".",
-            }
-            f.write(json.dumps(row) + "\n")
 
 
 def plain_open(data: Path, cache: Path) -> float:
