@@ -88,6 +88,9 @@ def app_in_terminal(
         start = time.perf_counter()
         term.tmux("send-keys", "-t", "b", "-N", "1000", "j")
         move = term.wait_for(f" 1,001/{rows:,} ")
+        # Back to the first row before quitting: the next open restores the cursor there.
+        term.tmux("send-keys", "-t", "b", "Home")
+        term.wait_for(f" 1/{rows:,} ")
         term.tmux("send-keys", "-t", "b", "q")
         time.sleep(0.5)
         return paint, move

@@ -1,17 +1,48 @@
 """The `inspector` command: a thin layer of click commands over `inspector.core`.
 
-Each command lives in its own module and is registered here. Whole-input errors
-(`inspector.core.errors.InputError`) become one paragraph on stderr and exit status 2.
+Each command lives in its own module, imported when the command is used (`LazyGroup`).
+Whole-input errors (`inspector.core.errors.InputError`) become one paragraph on stderr and exit
+status 2.
 """
 
 from __future__ import annotations
+
+from importlib import import_module
 
 import click
 
 from inspector import __version__
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+#: Command name -> the module under `inspector.cli` that defines it as `command`.
+COMMANDS = {
+    "info": "info",
+    "tokens": "tokens",
+    "scan": "scan",
+    "export": "export",
+    "open": "open_app",
+}
+
+
+class LazyGroup(click.Group):
+    """A group that imports a command's module only when that command runs (or help lists it):
+    `inspector open` must not pay for the imports of `scan` or `export` before its first frame."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.commands or name not in COMMANDS:
+            return super().get_command(ctx, name)
+        module = import_module(f"inspector.cli.{COMMANDS[name]}")
+        self.add_command(module.command, name)
+        return module.command
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="inspector")
 def main() -> None:
     """See and fix what an LLM will be fine-tuned on.
@@ -19,23 +50,3 @@ def main() -> None:
     Open a dataset in the terminal app with `inspector open PATH`, or run the same analyses
     headless with `info`, `tokens`, `scan` and `export`.
     """
-
-
-def _register() -> None:
-    # Imported here so that each command module can import `main`-level helpers freely.
-    from inspector.cli import info
-
-    for module in (info,):
-        main.add_command(module.command)
-
-    for name in ("tokens", "scan", "export", "open_app"):
-        try:
-            module = __import__(f"inspector.cli.{name}", fromlist=["command"])
-        except ModuleNotFoundError as err:
-            if err.name != f"inspector.cli.{name}":
-                raise
-            continue
-        main.add_command(module.command)
-
-
-_register()

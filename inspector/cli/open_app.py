@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
 from inspector.cli.common import dataset_options, handle_input_errors, open_from_options
 from inspector.cli.token_options import token_options
+from inspector.core.columns import parse_column_map
 from inspector.core.errors import InputError
 
 VIEWS = ("overview", "rows", "clusters", "duplicates", "contamination", "packs")
@@ -66,7 +68,7 @@ def command(
     from inspector.ui.session import Session, Settings
 
     user_theme, theme_name = _theme(theme)
-    ds = open_from_options(path, fmt, column_map, state_dir)
+    ds = _open(path, fmt, column_map, state_dir)
     settings = Settings(
         tokenizer=tokenizer,
         template=template,
@@ -89,6 +91,22 @@ def command(
             f"{', '.join(sorted(app.available_themes))}, or a .toml theme file."
         )
     app.run()
+    if app.return_code:
+        sys.exit(app.return_code)
+
+
+def _open(path, fmt, column_map, state_dir):
+    """The dataset from its open index when nothing changed since it was recorded (rows from
+    Arrow with pyarrow alone: the app paints before `datasets` is even imported; it completes
+    the dataset in the background), else opened normally and recorded for the next open."""
+    from inspector.core.open_index import open_fast, record
+
+    columns = parse_column_map(column_map)
+    ds = open_fast(path, format=fmt, column_map=columns, state_dir=state_dir)
+    if ds is None:
+        ds = open_from_options(path, fmt, column_map, state_dir)
+        record(ds, fmt, columns)
+    return ds
 
 
 def _theme(spec: str | None):

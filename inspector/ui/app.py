@@ -7,6 +7,8 @@ Everything a view needs comes from `self.session` (dataset, triage store, decisi
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.signal import Signal
@@ -14,32 +16,36 @@ from textual.signal import Signal
 from . import triage
 from .analyses.runner import AnalysisRunner
 from .commands import InspectorCommands
+from .completion import DatasetCompletion
 from .exporting import ExportAction
 from .messages import AnalysisUpdated, OpenRow, ShowRows
-from .screens.clusters import ClustersScreen
-from .screens.contamination import ContaminationScreen
-from .screens.duplicates import DuplicatesScreen
-from .screens.help import HelpScreen
-from .screens.overview import OverviewScreen
-from .screens.packs import PacksScreen
-from .screens.row import RowScreen
-from .screens.rows import RowsScreen
 from .themes import DEFAULT_THEME, register_themes
 from .widgets.bars import VIEWS
 
 
-class InspectorApp(ExportAction, AnalysisRunner, App):
+def _screen(module: str, name: str):
+    """A mode's screen factory that imports the view's module when the view is first shown:
+    only the view the app opens on is imported before the first frame."""
+
+    def make():
+        return getattr(import_module(f"inspector.ui.screens.{module}"), name)()
+
+    make.__qualname__ = name
+    return make
+
+
+class InspectorApp(ExportAction, DatasetCompletion, AnalysisRunner, App):
     """`inspector open`: browse, analyse and triage one dataset."""
 
     CSS_PATH = "app.tcss"
     TITLE = "inspector"
     MODES = {
-        "overview": OverviewScreen,
-        "rows": RowsScreen,
-        "clusters": ClustersScreen,
-        "duplicates": DuplicatesScreen,
-        "contamination": ContaminationScreen,
-        "packs": PacksScreen,
+        "overview": _screen("overview", "OverviewScreen"),
+        "rows": _screen("rows", "RowsScreen"),
+        "clusters": _screen("clusters", "ClustersScreen"),
+        "duplicates": _screen("duplicates", "DuplicatesScreen"),
+        "contamination": _screen("contamination", "ContaminationScreen"),
+        "packs": _screen("packs", "PacksScreen"),
     }
     COMMANDS = App.COMMANDS | {InspectorCommands}
     BINDINGS = [
@@ -80,6 +86,7 @@ class InspectorApp(ExportAction, AnalysisRunner, App):
         self.prefix_signal: Signal[bool] = Signal(self, "prefix")
         self.prefix = False
         self.rows_request: tuple[dict, int | None] | None = None
+        self.init_completion()
         self.init_analyses(enabled=analyses)
         names = register_themes(self, user_theme)
         self.theme = theme if theme in names else DEFAULT_THEME
@@ -116,6 +123,8 @@ class InspectorApp(ExportAction, AnalysisRunner, App):
         self.go("rows")
 
     def on_open_row(self, message: OpenRow) -> None:
+        from .screens.row import RowScreen
+
         self.push_screen(RowScreen(message.gid, message.walk))
 
     # -- actions ------------------------------------------------------------------------------
@@ -159,6 +168,8 @@ class InspectorApp(ExportAction, AnalysisRunner, App):
         self.notify(f"cancelling {name}" if name else "no analysis is running", timeout=2)
 
     def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 

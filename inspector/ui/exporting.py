@@ -66,9 +66,8 @@ class ExportAction:
         from .adapters import token_pipeline
 
         settings = ExportSettings(what=WHAT, use_store=True)
-        gen = export_dataset(
-            self.session.ds, out, settings, tokens=token_pipeline(self.session), cancel=cancel
-        )
+        ds = self.full_dataset()  # a reopened dataset may still be loading `datasets`
+        gen = export_dataset(ds, out, settings, tokens=token_pipeline(self.session), cancel=cancel)
         last = time.monotonic()
         while True:
             try:

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
+
+# `pyarrow.compute` (a tenth of a second to import) is imported by the functions that use it:
+# this module is loaded with the rows view, before its first frame.
 
 
 def _leaves(arr: pa.Array, rows: np.ndarray):
     """`(string array, row index of each element)` for every string leaf inside `arr`."""
+    import pyarrow.compute as pc
+
     t = arr.type
     if pa.types.is_string(t) or pa.types.is_large_string(t):
         yield arr, rows
@@ -34,6 +38,8 @@ def _combined(column: pa.ChunkedArray | pa.Array) -> pa.Array:
 
 def text_mask(table: pa.Table, needle: str) -> np.ndarray:
     """Rows of `table` where any string contains `needle`, ignoring case."""
+    import pyarrow.compute as pc
+
     hit = np.zeros(table.num_rows, dtype=bool)
     if not needle:
         hit[:] = True
@@ -49,6 +55,8 @@ def text_mask(table: pa.Table, needle: str) -> np.ndarray:
 
 def text_length(table: pa.Table) -> np.ndarray:
     """Characters of text in each row (every string leaf summed)."""
+    import pyarrow.compute as pc
+
     total = np.zeros(table.num_rows, dtype=np.int64)
     base = np.arange(table.num_rows)
     for column in table.columns:

@@ -36,8 +36,11 @@ def _toml(path: Path) -> dict:
         return tomllib.load(f)
 
 
-def load_theme(path: str | Path) -> Theme:
-    """A `Theme` from a TOML file; `InputError` naming the file and the problem otherwise."""
+def load_theme(path: str | Path, check: bool = True) -> Theme:
+    """A `Theme` from a TOML file; `InputError` naming the file and the problem otherwise.
+
+    `check` builds its colours now, so a bad colour fails here rather than at first paint
+    (skipped for the bundled themes, which a test checks: it costs the app's startup time)."""
     path = Path(path)
     try:
         data = _toml(path)
@@ -58,7 +61,8 @@ def load_theme(path: str | Path) -> Theme:
         raise InputError(f"Theme file {path}: [variables] must map names to colour strings.")
     try:
         theme = Theme(**data)
-        theme.to_color_system().generate()  # fail now on a bad colour, not at first paint
+        if check:
+            theme.to_color_system().generate()
     except Exception as err:
         raise InputError(f"Theme file {path} has a bad value: {err}") from None
     return theme
@@ -69,7 +73,7 @@ def bundled_themes() -> list[Theme]:
     found: dict[str, Theme] = {}
     for folder in theme_dirs():
         for path in sorted(folder.glob("*.toml")):
-            theme = load_theme(path)
+            theme = load_theme(path, check=False)
             found.setdefault(theme.name, theme)
     return list(found.values())
 

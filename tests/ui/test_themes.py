@@ -20,6 +20,8 @@ BUNDLED = {"inspector-dark", "inspector-light", "inspector-contrast"}
 def test_bundled_themes_load():
     themes = {t.name: t for t in bundled_themes()}
     assert BUNDLED <= set(themes)
+    for theme in themes.values():  # every colour parses (the app skips this check at startup)
+        theme.to_color_system().generate()
     assert themes["inspector-dark"].dark and not themes["inspector-light"].dark
     contrast = themes["inspector-contrast"]
     assert contrast.ansi

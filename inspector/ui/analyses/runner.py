@@ -50,14 +50,8 @@ class AnalysisRunner:
         for state in self.analyses.values():
             if enabled is False or (enabled is not True and state.name not in enabled):
                 state.status, state.error = CANCELLED, "not started"
-                continue
-            try:
-                why = state.spec.missing()
-            except Exception as err:  # the core is there but broken: show it in its view
-                state.status, state.error = FAILED, f"cannot import: {err}"
-                continue
-            if why:
-                state.status, state.error = UNAVAILABLE, why
+        # Whether each core is installed is checked by its worker (`_Unavailable`): importing
+        # the cores here would delay the first frame by a tenth of a second.
 
     def start_analyses(self) -> None:
         self._run_next()
@@ -121,8 +115,19 @@ class AnalysisRunner:
         self.post_message(AnalysisUpdated(name))
         self._run_next()
 
+    def fail_analyses(self, error: str) -> None:
+        """Mark every queued analysis failed with `error` (they cannot run at all)."""
+        for state in self.analyses.values():
+            if state.status == QUEUED:
+                state.status, state.error = FAILED, error
+                self.post_message(AnalysisUpdated(state.name))
+
     def _run_next(self) -> None:
         if self.running_analysis() is not None:
+            return
+        if getattr(self.session.ds, "provisional", False):
+            # The analyses need the dataset `datasets` loads: complete it (once), then go on.
+            self.complete_dataset(self._run_next)
             return
         nxt = next((s for s in self.analyses.values() if s.status == QUEUED), None)
         if nxt is None:
@@ -135,6 +140,12 @@ class AnalysisRunner:
     def _run_analysis(self, state: AnalysisState) -> dict:
         cancel = get_current_worker().cancelled_event
         spec = state.spec
+        try:
+            why = spec.missing()
+        except Exception as err:  # the core is there but broken: show it in its view
+            raise _Unavailable(FAILED, f"cannot import: {err}") from err
+        if why:
+            raise _Unavailable(UNAVAILABLE, why)
         last = [0.0]
 
         def report(p: Progress) -> None:
@@ -170,6 +181,8 @@ class AnalysisRunner:
             err = event.worker.error
             if isinstance(err, Cancelled):
                 state.status = CANCELLED
+            elif isinstance(err, _Unavailable):
+                state.status, state.error = err.status, err.why
             else:
                 state.status = FAILED
                 state.error = f"{type(err).__name__}: {err}"
@@ -178,3 +191,11 @@ class AnalysisRunner:
         del self._analysis_workers[event.worker]
         self.post_message(AnalysisUpdated(name))
         self._run_next()
+
+
+class _Unavailable(Exception):
+    """An analysis whose core is not installed (or does not import): not a failure of it."""
+
+    def __init__(self, status: str, why: str):
+        super().__init__(why)
+        self.status, self.why = status, why
