@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import click
-
 from click.testing import CliRunner
 
 from inspector.cli import main

@@ -13,7 +13,6 @@ import click
 
 from inspector import __version__
 
-
 #: Command name -> the module under `inspector.cli` that defines it as `command`.
 COMMANDS = {
     "info": "info",

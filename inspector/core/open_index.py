@@ -124,7 +124,8 @@ def open_fast(
     path = Path(path)
     state = Path(state_dir) if state_dir else None
     try:
-        entry = Cache(state_dir_for(path, state)).get_json(KIND, index_key(path, format, column_map))
+        cache = Cache(state_dir_for(path, state))
+        entry = cache.get_json(KIND, index_key(path, format, column_map))
         if not entry or entry.get("version") != VERSION:
             return None
         stamps = [stamp(p) for p in inputs_of(path.resolve())]

@@ -1,9 +1,9 @@
 """Completing a dataset reopened from its open index, after the first frame is on the screen.
 
 A provisional dataset (`InspectorDataset.provisional`, see `inspector.core.open_index`) reads
-rows with pyarrow alone, which is all the rows view needs to paint. The analyses and the export
-need the dataset `open_dataset` returns, so the app builds it in a thread (importing `datasets`
-takes about a second) and swaps it into the session before it starts them.
+rows with pyarrow alone, which is all the views need to paint. The analyses and the export need
+the dataset `open_dataset` returns, so the app builds it in a thread (importing `datasets` takes
+about a second) and swaps it into the session before it starts them.
 """
 
 from __future__ import annotations
@@ -56,13 +56,10 @@ class DatasetCompletion:
         if quiet < IDLE_BEFORE_LOAD:
             self.set_timer(IDLE_BEFORE_LOAD - quiet, self._load_when_idle)
             return
-        self.run_worker(
-            self._complete_dataset,
-            thread=True,
-            group="dataset",
-            name="load dataset",
-            exit_on_error=False,
-        )
+        # A daemon thread, not a Textual worker: workers run in asyncio's default executor,
+        # which the app joins on exit, so quitting in the first seconds would wait for the
+        # import to finish. Nothing is written by the load; dropping it at exit loses nothing.
+        threading.Thread(target=self._complete_dataset, name="load dataset", daemon=True).start()
 
     async def on_event(self, event) -> None:
         if isinstance(event, events.Key):
