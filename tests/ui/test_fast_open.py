@@ -130,3 +130,19 @@ def test_cli_open_records_then_reopens_from_arrow(sample_data, tmp_path):
     # Other options: the normal path (and an entry of their own).
     mapped = _open(sample_data / "preference", "preference", None, state)
     assert not mapped.provisional
+
+
+@pytest.mark.parametrize("view", ["overview", "clusters", "duplicates", "contamination", "packs"])
+async def test_every_view_opens_on_a_reopened_dataset(sample_data, tmp_path, settle, view):
+    fast, full = reopened(sample_data / "sft", tmp_path / "state")
+    app = InspectorApp(Session(fast), view=view, analyses=("summary",))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert app.session.ds.provisional and app.current_mode == view
+        await wait_until_loaded(app, pilot)
+        await settle(pilot)
+        assert not app.session.ds.provisional and app.analyses["summary"].ready
+        await pilot.press("2")  # and on to the rows view, drawn from the full dataset
+        await pilot.pause()
+        first = full.conversation("train", 0).prompt_text()[:30]
+        assert first in visible_text(app.screen.query_one(RowTable))
