@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
@@ -65,21 +66,37 @@ def command(
     made in .inspector/ beside the data (or --state DIR), so a dropped SSH connection loses
     nothing; reopening restores decisions, filters and the cursor. Press ? for the keys.
     """
+    # Starting allocates a few hundred thousand long-lived objects (mostly Textual's classes)
+    # and the cyclic collector would scan them over and over: it stays off until the app's
+    # first frame is out (`InspectorApp.first_frame_out` turns it back on), or until this
+    # command ends some other way.
+    gc.disable()
+    try:
+        settings = {
+            "tokenizer": tokenizer,
+            "template": template,
+            "mask": mask,
+            "max_length": max_length,
+            "against": list(against),
+        }
+        app = _app(path, fmt, column_map, state_dir, theme, view, no_analyses, settings)
+        app.run()
+    finally:
+        gc.enable()
+    if app.return_code:
+        sys.exit(app.return_code)
+
+
+def _app(path, fmt, column_map, state_dir, theme, view, no_analyses, settings):
+    """The app on the dataset, ready to run (`InputError` for unusable input or options)."""
     from inspector.ui.session import Session, Settings
 
     user_theme, theme_name = _theme(theme)
     ds = _open(path, fmt, column_map, state_dir)
-    settings = Settings(
-        tokenizer=tokenizer,
-        template=template,
-        mask=mask,
-        max_length=max_length,
-        against=list(against),
-    )
     from inspector.ui.app import InspectorApp
 
     app = InspectorApp(
-        Session(ds, settings),
+        Session(ds, Settings(**settings)),
         theme=theme_name,
         view=view,
         analyses=not no_analyses,
@@ -90,9 +107,7 @@ def command(
             f"Unknown theme {theme_name!r}; available: "
             f"{', '.join(sorted(app.available_themes))}, or a .toml theme file."
         )
-    app.run()
-    if app.return_code:
-        sys.exit(app.return_code)
+    return app
 
 
 def _open(path, fmt, column_map, state_dir):

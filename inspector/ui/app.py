@@ -7,6 +7,7 @@ Everything a view needs comes from `self.session` (dataset, triage store, decisi
 
 from __future__ import annotations
 
+import gc
 from importlib import import_module
 
 from textual.app import App, SystemCommand
@@ -78,6 +79,12 @@ class InspectorApp(ExportAction, DatasetCompletion, AnalysisRunner, App):
         analyses: bool = True,
         user_theme=None,
     ):
+        initial = view or session.load_state("view", None) or "overview"
+        self.initial_view = initial if initial in self.MODES else "overview"
+        # The app starts in that mode (Textual builds it at compose), instead of a default
+        # screen it would then switch away from: one screen and two CSS passes fewer before
+        # the first frame.
+        self.DEFAULT_MODE = self.initial_view
         super().__init__()
         self.session = session
         self.animation_level = "none"  # nothing that floods a slow SSH link
@@ -90,14 +97,16 @@ class InspectorApp(ExportAction, DatasetCompletion, AnalysisRunner, App):
         self.init_analyses(enabled=analyses)
         names = register_themes(self, user_theme)
         self.theme = theme if theme in names else DEFAULT_THEME
-        self.initial_view = view or session.load_state("view", None) or "overview"
-        if self.initial_view not in self.MODES:
-            self.initial_view = "overview"
 
     def on_mount(self) -> None:
         self.go(self.initial_view)
-        # Start the analyses once the first frame is out: they must not delay it.
-        self.call_after_refresh(self.start_analyses)
+        self.call_after_refresh(self.first_frame_out)
+
+    def first_frame_out(self) -> None:
+        # `inspector open` turns the garbage collector off while it starts (cli/open_app.py).
+        gc.enable()
+        # The analyses start once the first frame is out: they must not delay it.
+        self.start_analyses()
 
     def go(self, view: str) -> None:
         """Show a top-level view and remember it for the next open."""
