@@ -20,6 +20,7 @@ from .commands import InspectorCommands
 from .completion import DatasetCompletion
 from .exporting import ExportAction
 from .messages import AnalysisUpdated, OpenRow, ShowRows
+from .quiet import QuietStart
 from .themes import DEFAULT_THEME, register_themes
 from .widgets.bars import VIEWS
 
@@ -35,7 +36,7 @@ def _screen(module: str, name: str):
     return make
 
 
-class InspectorApp(ExportAction, DatasetCompletion, AnalysisRunner, App):
+class InspectorApp(ExportAction, QuietStart, DatasetCompletion, AnalysisRunner, App):
     """`inspector open`: browse, analyse and triage one dataset."""
 
     CSS_PATH = "app.tcss"
@@ -93,6 +94,8 @@ class InspectorApp(ExportAction, DatasetCompletion, AnalysisRunner, App):
         self.prefix_signal: Signal[bool] = Signal(self, "prefix")
         self.prefix = False
         self.rows_request: tuple[dict, int | None] | None = None
+        # True until the background work has started (tests wait for it to turn False).
+        self.starting = True
         self.init_completion()
         self.init_analyses(enabled=analyses)
         names = register_themes(self, user_theme)
@@ -105,7 +108,12 @@ class InspectorApp(ExportAction, DatasetCompletion, AnalysisRunner, App):
     def first_frame_out(self) -> None:
         # `inspector open` turns the garbage collector off while it starts (cli/open_app.py).
         gc.enable()
-        # The analyses start once the first frame is out: they must not delay it.
+        # The analyses (and, for a reopened dataset, loading `datasets`) start once the first
+        # frame is out and the user pauses: they must not delay the frame or the first keys.
+        self.when_keys_quiet(self._start_background)
+
+    def _start_background(self) -> None:
+        self.starting = False
         self.start_analyses()
 
     def go(self, view: str) -> None:

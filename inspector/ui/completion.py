@@ -3,20 +3,15 @@
 A provisional dataset (`InspectorDataset.provisional`, see `inspector.core.open_index`) reads
 rows with pyarrow alone, which is all the views need to paint. The analyses and the export need
 the dataset `open_dataset` returns, so the app builds it in a thread (importing `datasets` takes
-about a second) and swaps it into the session before it starts them.
+about a second) and swaps it into the session before it starts them. The app asks for it when
+it starts the analyses, after the first frame and a pause in the typing (`QuietStart`).
 """
 
 from __future__ import annotations
 
 import threading
-import time
-
-from textual import events
 
 from inspector.core.errors import InputError
-
-#: Seconds without a key press before a provisional dataset starts loading `datasets`.
-IDLE_BEFORE_LOAD = 0.3
 
 
 class DatasetCompletion:
@@ -28,12 +23,11 @@ class DatasetCompletion:
     def init_completion(self) -> None:
         self.dataset_ready = threading.Event()
         self._after_completion: list = []
-        self._last_key = 0.0
         if not self.session.ds.provisional:
             self.dataset_ready.set()
 
     def complete_dataset(self, then) -> None:
-        """Swap the full dataset in (in a thread worker), then call `then()` on the UI thread.
+        """Swap the full dataset in (loaded in a thread), then call `then()` on the UI thread.
 
         Without a provisional dataset `then()` runs at once; while one load runs, later
         callers wait for it instead of starting another."""
@@ -44,27 +38,10 @@ class DatasetCompletion:
         if len(self._after_completion) > 1:
             return
         self.dataset_ready.clear()
-        # Counted from now (the first frame): a user often starts scrolling at once.
-        self._last_key = max(self._last_key, time.monotonic())
-        self._load_when_idle()
-
-    def _load_when_idle(self) -> None:
-        # Loading holds the GIL for a second or so (mostly `import datasets`): wait until the
-        # user has not pressed a key for a moment, so scrolling right after the first frame
-        # is not slowed down. Once started, the load runs to its end.
-        quiet = time.monotonic() - self._last_key
-        if quiet < IDLE_BEFORE_LOAD:
-            self.set_timer(IDLE_BEFORE_LOAD - quiet, self._load_when_idle)
-            return
         # A daemon thread, not a Textual worker: workers run in asyncio's default executor,
         # which the app joins on exit, so quitting in the first seconds would wait for the
         # import to finish. Nothing is written by the load; dropping it at exit loses nothing.
         threading.Thread(target=self._complete_dataset, name="load dataset", daemon=True).start()
-
-    async def on_event(self, event) -> None:
-        if isinstance(event, events.Key):
-            self._last_key = time.monotonic()
-        await super().on_event(event)
 
     def _complete_dataset(self) -> None:
         shown = self.session.ds

@@ -67,6 +67,9 @@ def make_app(sample_data, tmp_path, analysed):
 
 async def _settle(pilot) -> None:
     await pilot.pause()
+    # Background work starts after a pause in the typing (`QuietStart`): let it start.
+    while pilot.app.starting:
+        await pilot.pause(0.05)
     # A failed or cancelled analysis is part of what tests look at: wait, do not raise.
     await asyncio.gather(*(w.wait() for w in list(pilot.app.workers)), return_exceptions=True)
     await pilot.pause()

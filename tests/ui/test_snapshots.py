@@ -31,6 +31,8 @@ def app_on(tmp_path, monkeypatch):
 
 
 async def _ready(pilot, *keys):
+    while pilot.app.starting:  # background work starts after a pause in the typing
+        await pilot.pause(0.05)
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
     if keys:
