@@ -28,6 +28,8 @@ from inspector.core.dataset import InspectorDataset
 from inspector.core.load import Loaded, data_files_in, is_saved_dataset
 
 KIND = "open"
+#: `datasets` operations on a mapped file that leave every value as in the file.
+HARMLESS_REPLAYS = {"replace_schema_metadata"}
 #: Bump when the entry's layout or meaning changes: older entries are then ignored.
 VERSION = 1
 
@@ -90,13 +92,15 @@ def describe(ds: InspectorDataset) -> dict | None:
             return None  # a selection or a format over the files: not the files' rows
         if any(require_decoding(f) for f in data.features.values()):
             return None
-        files = [Path(c["filename"]) for c in data.cache_files]
+        files = _plain_files(data.data)
         if not files:
-            return None  # rows held in memory
+            return None
         table = _concat([read_arrow_file(f) for f in files])
-        # The files, in this order, must be exactly the split's rows (a concatenation of
-        # several files, a cast...): checked once here, in C++, so the fast path can trust it.
-        if table is None or not table.equals(data.data.table):
+        if (
+            table is None
+            or table.num_rows != data.num_rows
+            or not table.schema.equals(data.data.table.schema)
+        ):
             return None
         splits[name] = {"rows": data.num_rows, "arrow": [stamp(f) for f in files]}
     root = ds.path
@@ -171,6 +175,28 @@ def same_data(shown: InspectorDataset, full: InspectorDataset) -> bool:
         and full.column_map == shown.column_map
         and full.json_columns == shown.json_columns
     )
+
+
+def _plain_files(table) -> list[Path] | None:
+    """The Arrow files whose rows, one after the other, are exactly `table` (a `datasets`
+    table), or None: when rows are held in memory, or a file's values were transformed after
+    it was mapped (a cast, a slice: `datasets` records those as *replays*; new schema
+    metadata is harmless), or files are joined side by side. Decided from the table's
+    structure, without reading any rows: many gigabytes are recorded as fast as a few rows."""
+    from datasets.table import ConcatenationTable, MemoryMappedTable
+
+    if isinstance(table, MemoryMappedTable):
+        blocks = [table]
+    elif isinstance(table, ConcatenationTable) and all(len(row) == 1 for row in table.blocks):
+        blocks = [row[0] for row in table.blocks]
+    else:
+        return None
+    if not all(
+        isinstance(b, MemoryMappedTable) and all(r[0] in HARMLESS_REPLAYS for r in b.replays)
+        for b in blocks
+    ):
+        return None
+    return [Path(b.path) for b in blocks]
 
 
 def _concat(tables: list[pa.Table]) -> pa.Table | None:

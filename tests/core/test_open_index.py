@@ -187,3 +187,20 @@ def test_same_data_notices_a_change_after_the_fast_open(sample_data, tmp_path):
     full = fast.complete()
     assert not full.provisional
     assert not same_data(fast, full)
+
+
+def test_rows_that_are_not_plain_files_are_not_recorded(sample_data, tmp_path):
+    import datasets
+
+    ds = open_dataset(sample_data / "chat", state_dir=tmp_path)
+    train = ds.hf["train"]
+    changed = {
+        "a selection": train.select(range(10)),
+        "a format": train.with_format("numpy"),
+        "a renamed column (a replay on the mapped file)": train.rename_column("messages", "m"),
+        "rows in memory": datasets.Dataset.from_dict(train[:5]),
+    }
+    for what, data in changed.items():
+        ds.hf["train"] = data
+        assert not record(ds), what
+    assert open_fast(sample_data / "chat", state_dir=tmp_path) is None
