@@ -114,13 +114,18 @@ def _open(path, fmt, column_map, state_dir):
     """The dataset from its open index when nothing changed since it was recorded (rows from
     Arrow with pyarrow alone: the app paints before `datasets` is even imported; it completes
     the dataset in the background), else opened normally and recorded for the next open."""
-    from inspector.core.open_index import open_fast, record
+    from inspector.core.open_index import input_stamps, open_fast, record
 
     columns = parse_column_map(column_map)
     ds = open_fast(path, format=fmt, column_map=columns, state_dir=state_dir)
     if ds is None:
+        try:
+            before = input_stamps(Path(path))
+        except OSError:  # no such file: the normal open says so
+            before = None
         ds = open_from_options(path, fmt, column_map, state_dir)
-        record(ds, fmt, columns)
+        if before is not None:
+            record(ds, fmt, columns, before)
     return ds
 
 

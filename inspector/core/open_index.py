@@ -57,6 +57,11 @@ def inputs_of(path: Path) -> list[Path]:
     return data_files_in(path)
 
 
+def input_stamps(path: Path) -> list[list]:
+    """The stamps of every input file of `path` (see `inputs_of`)."""
+    return [stamp(p) for p in inputs_of(Path(path).resolve())]
+
+
 def index_key(path: Path, format: str | None, column_map: dict[str, str] | None) -> str:
     return make_key(
         version=VERSION,
@@ -67,12 +72,18 @@ def index_key(path: Path, format: str | None, column_map: dict[str, str] | None)
 
 
 def record(
-    ds: InspectorDataset, format: str | None = None, column_map: dict[str, str] | None = None
+    ds: InspectorDataset,
+    format: str | None = None,
+    column_map: dict[str, str] | None = None,
+    before: list[list] | None = None,
 ) -> bool:
     """Write the open index of `ds`, opened normally with these options; False when `ds` cannot
-    be reopened from Arrow alone or the state folder is not writable."""
+    be reopened from Arrow alone or the state folder is not writable.
+
+    `before` are the `input_stamps` taken before the open: when an input changed while it was
+    being read, the rows loaded may belong to neither version, and nothing is recorded."""
     entry = describe(ds)
-    if entry is None:
+    if entry is None or (before is not None and before != entry["inputs"]):
         return False
     try:
         ds.cache.put_json(KIND, index_key(ds.path, format, column_map), entry)
@@ -106,7 +117,7 @@ def describe(ds: InspectorDataset) -> dict | None:
     root = ds.path
     return {
         "version": VERSION,
-        "inputs": [stamp(p) for p in inputs_of(root.resolve())],
+        "inputs": input_stamps(root),
         "files": [_relative(f, root) for f in ds.files],
         "split_files": {s: [_relative(f, root) for f in fs] for s, fs in ds.split_files.items()},
         "format": ds.format,
@@ -132,7 +143,7 @@ def open_fast(
         entry = cache.get_json(KIND, index_key(path, format, column_map))
         if not entry or entry.get("version") != VERSION:
             return None
-        stamps = [stamp(p) for p in inputs_of(path.resolve())]
+        stamps = input_stamps(path)
         if stamps != entry["inputs"]:
             return None
         splits = {}
@@ -164,7 +175,7 @@ def same_data(shown: InspectorDataset, full: InspectorDataset) -> bool:
     """Whether `full` (the normal open) holds the rows the provisional `shown` showed: the
     same layout, and no input file changed since the fast open checked them."""
     try:
-        unchanged = [stamp(p) for p in inputs_of(shown.path.resolve())] == shown.input_stamps
+        unchanged = input_stamps(shown.path) == shown.input_stamps
     except OSError:
         return False
     return (

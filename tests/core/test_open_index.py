@@ -204,3 +204,14 @@ def test_rows_that_are_not_plain_files_are_not_recorded(sample_data, tmp_path):
         ds.hf["train"] = data
         assert not record(ds), what
     assert open_fast(sample_data / "chat", state_dir=tmp_path) is None
+
+
+def test_an_input_changed_during_the_open_is_not_recorded(sample_data, tmp_path):
+    data = _copy(sample_data, tmp_path)
+    before = open_index.input_stamps(data)
+    with open(data, "a") as f:  # written while the normal open was reading it
+        f.write(json.dumps({"messages": [{"role": "user", "content": "late"}]}) + "\n")
+    ds = open_dataset(data, state_dir=tmp_path / "state")
+    assert not record(ds, before=before)
+    assert open_fast(data, state_dir=tmp_path / "state") is None
+    assert record(ds, before=open_index.input_stamps(data))
