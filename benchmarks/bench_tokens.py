@@ -34,14 +34,16 @@ from inspector.core.tokenizer import load_tokenizer  # noqa: E402
 DEFAULT_DATA = Path(os.environ.get("INSPECTOR_REAL_DATA", ROOT.parent / "shared" / "data" / "real"))
 
 
-def best_of(repeats: int, fn) -> float:
-    """The fastest of `repeats` runs (the machine is shared: the minimum is the least noisy)."""
-    times = []
+def best_of(repeats: int, **fns) -> dict[str, float]:
+    """The fastest of `repeats` runs of each function, taking turns (the machine is shared:
+    interleaving lets every contender see the same load, and the minimum is the least noisy)."""
+    times: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: min(t) for name, t in times.items()}
 
 
 def bench_tokenize(path: Path, repeats: int) -> np.ndarray:
@@ -60,9 +62,8 @@ def bench_tokenize(path: Path, repeats: int) -> np.ndarray:
         items = ((i, c, None) for i, c in enumerate(convs))
         return progress.run(facts_from_conversations(items, n, pipeline))
 
-    bare = best_of(repeats, lambda: tok(texts))
-    full = best_of(repeats, ours)
-    fact = best_of(repeats, facts)
+    best = best_of(repeats, bare=lambda: tok(texts), full=ours, fact=facts)
+    bare, full, fact = best["bare"], best["full"], best["fact"]
     tokens = sum(len(x) for x in tok(texts)["input_ids"])
     print(
         f"render+tokenize+mask on {path.name}: {n} rows, {tokens:,} tokens, "
@@ -122,7 +123,7 @@ def main() -> None:
     )
     parser.add_argument("--lengths", type=int, default=1_000_000)
     parser.add_argument("--capacity", type=int, default=2048)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
     if not args.data.is_file():
         raise SystemExit(f"{args.data} not found (set INSPECTOR_REAL_DATA or pass --data)")

@@ -116,7 +116,7 @@ def scan(
     ]
     indexes = [contamination.NgramIndex(t, settings.contamination_ngram) for t in tests]
     rows = RowData()
-    flags = FlagRun(settings.max_length)
+    flags = FlagRun(settings.max_length, expected_rows=ds.total_rows)
     problems, hits = [], []
     total = ds.total_rows
     pending: list[tuple[str, str, str]] = []  # per row of the batch: near, prompt, all text
@@ -131,32 +131,35 @@ def scan(
             hits.extend(contamination.ngram_hits([p[2] for p in pending], index, first))
         pending.clear()
 
-    for s, split in enumerate(ds.splits):
-        for row, conv, problem in ds.iter_conversations(split):
-            index = len(rows.valid)
-            rows.split_of.append(s)
-            rows.row_of.append(row)
-            rows.valid.append(conv is not None)
-            if conv is None:
-                problems.append({"split": split, "row": row, "reason": problem})
-                conv = Conversation("text", [])
-            else:
-                flags.add(index, conv, facts_for(token_facts, split, row))
-            prompt = conv.prompt_text()
-            rows.row_hash.append(dedup.text_hash(row_text(conv)))
-            rows.prompt_hash.append(dedup.text_hash(prompt))
-            rows.has_prompt.append(conv.chosen is None and bool(prompt.strip()))
-            rows.answer_hash.append(dedup.text_hash(conv.response_text()))
-            pending.append((near_text(conv), instruction_text(conv), conv.all_text()))
-            if len(pending) >= BATCH:
-                flush()
-                check(cancel)
-                yield Progress("scanning rows", len(rows.valid), total)
-    if pending:
-        flush()
-    yield Progress("scanning rows", total, total)
+    try:
+        for s, split in enumerate(ds.splits):
+            for row, conv, problem in ds.iter_conversations(split):
+                index = len(rows.valid)
+                rows.split_of.append(s)
+                rows.row_of.append(row)
+                rows.valid.append(conv is not None)
+                if conv is None:
+                    problems.append({"split": split, "row": row, "reason": problem})
+                    conv = Conversation("text", [])
+                else:
+                    flags.add(index, conv, facts_for(token_facts, split, row))
+                prompt = conv.prompt_text()
+                rows.row_hash.append(dedup.text_hash(row_text(conv)))
+                rows.prompt_hash.append(dedup.text_hash(prompt))
+                rows.has_prompt.append(conv.chosen is None and bool(prompt.strip()))
+                rows.answer_hash.append(dedup.text_hash(conv.response_text()))
+                pending.append((near_text(conv), instruction_text(conv), conv.all_text()))
+                if len(pending) >= BATCH:
+                    flush()
+                    check(cancel)
+                    yield Progress("scanning rows", len(rows.valid), total)
+        if pending:
+            flush()
+        yield Progress("scanning rows", total, total)
 
-    result = yield from _dataset_steps(ds, settings, rows, flags, tests, hits, cancel)
+        result = yield from _dataset_steps(ds, settings, rows, flags, tests, hits, cancel)
+    finally:
+        flags.close()  # stops flag workers on cancel or error (no-op once finished)
     result.problems = problems
     if use_cache:
         ds.cache.put_json("scan", key, result.to_json())

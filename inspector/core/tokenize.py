@@ -25,6 +25,7 @@ from typing import Any
 
 from inspector.core.conversation import Conversation, Turn
 from inspector.core.errors import InputError, RowError
+from inspector.core.presplit import word_split_encoder
 from inspector.core.templates import TEMPLATE_ROLE, Rendered, get_template
 from inspector.core.tokenizer import tokenizer_fingerprint, tokenizer_name
 
@@ -110,7 +111,7 @@ class TokenPipeline:
         self.template = get_template(settings.template, tokenizer, fmt)
         self.bos_id = tokenizer.bos_token_id
         self.special_ids = frozenset(tokenizer.all_special_ids)
-        self._backend = tokenizer.backend_tokenizer
+        self._backend = word_split_encoder(tokenizer)
 
     @property
     def key(self) -> dict[str, Any]:

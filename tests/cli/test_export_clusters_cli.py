@@ -63,9 +63,7 @@ def test_stratified_split_spreads_clusters_and_drops_one(real_data, tmp_path, st
             per[c][split] += 1
     for c, counts in per.items():
         n = sum(counts.values())
-        if (
-            n >= 40
-        ):  # big clusters get the asked shares (to within duplicate groups and rounding)
+        if n >= 40:  # big clusters get the asked shares (to within duplicate groups and rounding)
             assert abs(counts.get("train", 0) / n - 0.8) < 0.06, (c, counts)
             assert counts.get("validation", 0) >= 2 and counts.get("test", 0) >= 2, (
                 c,
