@@ -146,3 +146,50 @@ async def test_every_view_opens_on_a_reopened_dataset(sample_data, tmp_path, set
         await pilot.pause()
         first = full.conversation("train", 0).prompt_text()[:30]
         assert first in visible_text(app.screen.query_one(RowTable))
+
+
+HEAVY = (
+    "datasets",
+    "pandas",
+    "scipy",
+    "sklearn",
+    "torch",
+    "transformers",
+    "tokenizers",
+    "numba",
+    "pyarrow.compute",
+    "inspector.core.scan",
+    "inspector.core.info",
+)
+
+FIRST_FRAME = """
+import asyncio, sys
+from inspector.cli.open_app import _open
+from inspector.ui.app import InspectorApp
+from inspector.ui.session import Session
+
+ds = _open(sys.argv[1], None, None, sys.argv[2])
+
+async def main():
+    app = InspectorApp(Session(ds), view="rows")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert app.starting  # the first frame is out, nothing else has started
+        heavy = sys.argv[3].split(",")
+        print(ds.provisional, ",".join(m for m in heavy if m in sys.modules) or "-")
+
+asyncio.run(main())
+"""
+
+
+def test_a_reopen_paints_without_importing_heavy_packages(sample_data, tmp_path):
+    """What `inspector open` imports before its first frame (a reopen): Textual, numpy and
+    pyarrow, never `datasets`, pandas, torch or the analysis cores."""
+    import subprocess
+    import sys
+
+    state = str(tmp_path / "state")
+    _open(sample_data / "sft", None, None, state)  # the first open records the open index
+    args = [sys.executable, "-c", FIRST_FRAME, str(sample_data / "sft"), state, ",".join(HEAVY)]
+    out = subprocess.run(args, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "-"], out.stdout + out.stderr
