@@ -227,10 +227,16 @@ def _cluster(low: np.ndarray, fit_idx: np.ndarray, keep_noise: bool, gpu: bool) 
             cluster_selection_method="leaf",
             prediction_data=predict,
         )
-    model.fit(low[fit_idx])
-    labels[fit_idx] = np.asarray(model.labels_, dtype=np.int32)
-    if predict:
-        labels[rest] = np.asarray(approximate_predict(model, low[rest])[0], dtype=np.int32)
+    # Above 16,384 points hdbscan computes core distances with joblib, whose default backend
+    # starts processes; that fails inside the app (Textual's stderr has no file descriptor)
+    # and costs a start-up anyway. Threads do the same work.
+    from joblib import parallel_config
+
+    with parallel_config(backend="threading"):
+        model.fit(low[fit_idx])
+        labels[fit_idx] = np.asarray(model.labels_, dtype=np.int32)
+        if predict:
+            labels[rest] = np.asarray(approximate_predict(model, low[rest])[0], dtype=np.int32)
     if not keep_noise and (labels >= 0).any() and (labels < 0).any():
         labels = _assign_noise(low, labels)
     return _by_size(labels)

@@ -4,7 +4,8 @@ The rules are plain Python with many regular expressions (about half a milliseco
 so one core flags some 2,000 rows a second. Above `MIN_ROWS` rows, `FlagPool` sends batches of
 `(index, Conversation)` to a pool of spawned processes (not forked: the caller may hold threads,
 a Textual app or the Rust tokenizer's pool) and yields their findings in submission order, so
-the result is the same as the serial pass, row for row.
+the result is the same as the serial pass, row for row. Workers come from a fork server
+(`spawn` where there is none), started with a real standard error: see `usable_stderr`.
 
 `INSPECTOR_FLAG_WORKERS` overrides the worker count (0: always serial).
 """
@@ -12,9 +13,11 @@ the result is the same as the serial pass, row for row.
 from __future__ import annotations
 
 import os
+import sys
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 
 from inspector.core.conversation import Conversation
 from inspector.core.flags.base import Finding
@@ -59,6 +62,37 @@ def flag_batch(batch: list[tuple[int, Conversation]]) -> list[tuple[int, list[Fi
     return out
 
 
+@contextmanager
+def usable_stderr() -> Iterator[None]:
+    """Give `sys.stderr` a real file descriptor while helper processes start.
+
+    `multiprocessing` hands `sys.stderr.fileno()` to the processes it launches (its resource
+    tracker, `spawn` workers); inside a Textual app `sys.stderr` is a capture whose `fileno()`
+    is -1, and the launch fails with "bad value(s) in fds_to_keep".
+    """
+    try:
+        usable = sys.stderr.fileno() >= 0
+    except Exception:  # noqa: BLE001 - no fileno at all: multiprocessing skips it itself
+        usable = True
+    if usable:
+        yield
+        return
+    saved = sys.stderr
+    sys.stderr = sys.__stderr__
+    try:
+        yield
+    finally:
+        sys.stderr = saved
+
+
+def start_method() -> str:
+    """`forkserver` where there is one: workers fork from a clean server process (never from
+    a caller holding threads), and launching one passes no descriptor of ours."""
+    import multiprocessing
+
+    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+
+
 def _quiet_worker() -> None:
     """Workers never write to the terminal (it may hold a full-screen app): errors reach the
     caller through the futures, and a worker orphaned by a killed caller exits silently."""
@@ -73,12 +107,22 @@ class FlagPool:
 
     def __init__(self, workers: int, batch_size: int = BATCH):
         import multiprocessing
+        from multiprocessing import resource_tracker
 
         self.batch_size = batch_size
         self.workers = workers
-        self._pool = ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context("spawn"), initializer=_quiet_worker
-        )
+        method = start_method()
+        with usable_stderr():
+            resource_tracker.ensure_running()
+            if method == "forkserver":
+                from multiprocessing import forkserver
+
+                forkserver.ensure_running()
+            self._pool = ProcessPoolExecutor(
+                workers, mp_context=multiprocessing.get_context(method), initializer=_quiet_worker
+            )
+        # With `spawn` workers start at submit time: keep the real stderr for those too.
+        self._spawned = method == "spawn"
         self._batch: list[tuple[int, Conversation]] = []
         self._futures: deque[Future] = deque()
 
@@ -86,20 +130,26 @@ class FlagPool:
         """Queue one row; yields the findings of batches that are done (oldest first)."""
         self._batch.append((index, conv))
         if len(self._batch) >= self.batch_size:
-            self._futures.append(self._pool.submit(flag_batch, self._batch))
-            self._batch = []
+            self._submit()
             # Wait for the oldest batch only when too many are queued.
             while len(self._futures) > self.workers * IN_FLIGHT:
                 yield from self._futures.popleft().result()
             while self._futures and self._futures[0].done():
                 yield from self._futures.popleft().result()
 
+    def _submit(self) -> None:
+        if self._spawned:
+            with usable_stderr():
+                self._futures.append(self._pool.submit(flag_batch, self._batch))
+        else:
+            self._futures.append(self._pool.submit(flag_batch, self._batch))
+        self._batch = []
+
     def finish(self) -> Iterator[tuple[int, list[Finding]]]:
         """Every remaining finding, then the workers are stopped."""
         try:
             if self._batch:
-                self._futures.append(self._pool.submit(flag_batch, self._batch))
-                self._batch = []
+                self._submit()
             while self._futures:
                 yield from self._futures.popleft().result()
             self._pool.shutdown(wait=True)  # all done: the workers exit at once
