@@ -8,7 +8,9 @@ hash, so decisions can be re-applied to a reordered or edited copy of the data.
 Several app instances may share one store: SQLite's locking serializes writers, and WAL lets
 readers go on while one writes. Each open store is an *owner*: undo and redo act on its own
 actions first, so two instances never undo each other's work; an instance with nothing of its
-own to undo (a reopened app) takes over the latest action of an earlier session.
+own to undo (a reopened app) takes over the latest action made before it opened (an earlier
+session's), never one made since by an instance still running. `changed_elsewhere()` tells an
+instance that another one wrote, so it can show their decisions.
 
 The database lives at ``<state dir>/triage.sqlite``; one file holds the decisions of every
 dataset using that state dir, told apart by `dataset` (the data path's name).
@@ -96,6 +98,8 @@ class TriageStore:
         if "owner" not in columns:  # a store written before actions had owners
             self._db.execute("ALTER TABLE actions ADD COLUMN owner TEXT")
         self.owner = uuid.uuid4().hex
+        self.opened = time.time()
+        self._data_version = self._version()
 
     @classmethod
     def open(cls, state_dir: Path, dataset: str) -> TriageStore:
@@ -193,7 +197,10 @@ class TriageStore:
                 self._db.execute(
                     pick.format("AND owner=?"), (self.dataset, flag, self.owner)
                 ).fetchone()
-                or self._db.execute(pick.format(""), (self.dataset, flag)).fetchone()
+                or self._db.execute(
+                    pick.format("AND created<? AND owner IS NOT ?"),
+                    (self.dataset, flag, self.opened, self.owner),
+                ).fetchone()
             )
             if r is None:
                 return None
@@ -210,6 +217,17 @@ class TriageStore:
                 "UPDATE actions SET undone=?, owner=? WHERE id=?", (1 - flag, self.owner, r[0])
             )
         return r[1]
+
+    def changed_elsewhere(self) -> bool:
+        """Whether another connection (another app instance) committed since the last call."""
+        version = self._version()
+        changed = version != self._data_version
+        self._data_version = version
+        return changed
+
+    def _version(self) -> int:
+        # SQLite bumps `data_version` for commits made by *other* connections only.
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0])
 
     # -- UI state (filters, cursor) -----------------------------------------------------------
 

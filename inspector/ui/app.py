@@ -115,6 +115,14 @@ class InspectorApp(ExportAction, QuietStart, DatasetCompletion, AnalysisRunner, 
     def _start_background(self) -> None:
         self.starting = False
         self.start_analyses()
+        self.set_interval(1.0, self._poll_decisions)
+
+    def _poll_decisions(self) -> None:
+        """Show decisions another instance on the same data wrote (cheap: one SQLite pragma)."""
+        session = self.session
+        if session.store.changed_elsewhere():
+            session.decisions.reload()
+            self.decision_signal.publish("decisions changed in another window")
 
     def go(self, view: str) -> None:
         """Show a top-level view and remember it for the next open."""

@@ -91,3 +91,28 @@ def test_two_instances_undo_only_their_own_actions(tmp_path):
     b.decide([("train", 3, None)], KEEP, label="b keeps 3")  # does not cut a's redo
     assert a.redo() == "a drops 1"
     assert set(a.decisions()) == {("train", 1), ("train", 2), ("train", 3)}
+
+
+def test_an_instance_never_takes_over_actions_made_after_it_opened(tmp_path):
+    a = TriageStore.open(tmp_path, "d")
+    b = TriageStore.open(tmp_path, "d")
+    b.decide([("train", 0, None)], DROP, label="b drops 0")
+    assert a.undo() is None  # b is still running: its action is not a's to undo
+    assert b.decision("train", 0).decision == DROP
+    a.close()
+    b.close()
+    later = TriageStore.open(tmp_path, "d")  # a reopened app takes over the earlier session
+    assert later.undo() == "b drops 0"
+    assert later.decision("train", 0) is None
+
+
+def test_changed_elsewhere_sees_other_writers_only(tmp_path):
+    a = TriageStore.open(tmp_path, "d")
+    b = TriageStore.open(tmp_path, "d")
+    assert not a.changed_elsewhere()
+    a.decide([("train", 1, None)], KEEP)
+    assert not a.changed_elsewhere()  # its own write
+    b.decide([("train", 2, None)], DROP)
+    assert a.changed_elsewhere()
+    assert not a.changed_elsewhere()  # reported once
+    assert a.decision("train", 2).decision == DROP

@@ -168,3 +168,23 @@ async def test_two_app_instances_write_concurrently(make_app, settle, tmp_path, 
     }
     db = sqlite3.connect(state / "triage.sqlite")
     assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+async def test_decisions_of_another_instance_appear_and_are_not_undone_here(make_app, settle):
+    app = make_app(view="rows", analyses=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        other = TriageStore.open(app.session.ds.state_dir, app.session.name)
+        items = [("train", 0, None)]
+        other.decide(items, "drop", label="drop row 0 elsewhere")
+        for _ in range(30):  # the app looks every second
+            await pilot.pause(0.1)
+            if app.session.decisions.of(0) is not None:
+                break
+        table = app.screen.query_one(RowTable)
+        table.cursor = 0
+        await pilot.pause()
+        assert app.screen.cells([0])[0]["decision"][0] == "drop"
+        await pilot.press("U")
+        assert stored(app)[("train", 0)] == ("drop", None)  # the other instance's: kept
+        other.close()
