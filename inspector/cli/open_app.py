@@ -83,6 +83,9 @@ def command(
         app.run()
     finally:
         gc.enable()
+    from inspector.ui.app import leave
+
+    leave(app)  # no waiting for an analysis the user quit in the middle of
     if app.return_code:
         sys.exit(app.return_code)
 

@@ -7,7 +7,11 @@ Everything a view needs comes from `self.session` (dataset, triage store, decisi
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import os
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from importlib import import_module
 
 from textual.app import App, SystemCommand
@@ -34,6 +38,26 @@ def _screen(module: str, name: str):
 
     make.__qualname__ = name
     return make
+
+
+class _NoWaitExecutor(ThreadPoolExecutor):
+    """The app's thread pool. Closing the event loop does not wait for its threads: a clustering
+    step cannot be interrupted, and quitting must not hang on it (see `leave`)."""
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        super().shutdown(wait=False, cancel_futures=cancel_futures)
+
+
+def leave(app: InspectorApp) -> None:
+    """After `app.run()`: end the process at once when only cancelled analyses are still
+    running (their results are cached atomically or not at all; every decision is already
+    committed). A running export is waited for: it finishes or cleans up after itself."""
+    executor = getattr(app, "_thread_pool", None)
+    busy = executor is not None and any(t.is_alive() for t in list(executor._threads))
+    if busy and getattr(app, "_export_cancel", None) is None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(app.return_code or 0)
 
 
 class InspectorApp(ExportAction, QuietStart, DatasetCompletion, AnalysisRunner, App):
@@ -102,6 +126,8 @@ class InspectorApp(ExportAction, QuietStart, DatasetCompletion, AnalysisRunner, 
         self.theme = theme if theme in names else DEFAULT_THEME
 
     def on_mount(self) -> None:
+        self._thread_pool = _NoWaitExecutor(thread_name_prefix="inspector")
+        asyncio.get_running_loop().set_default_executor(self._thread_pool)
         self.go(self.initial_view)
         self.call_after_refresh(self.first_frame_out)
 
