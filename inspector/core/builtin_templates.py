@@ -2,6 +2,12 @@
 
 Each function renders a list of turns through `_Builder`, so every piece of the text is tagged
 with its turn and part (markup, content, end-of-turn marker); see `inspector.core.templates`.
+
+Tool definitions (a row's `tools`) are rendered too, never trained, so the model sees the
+schema of the functions it is taught to call: Mistral's ``[AVAILABLE_TOOLS] … [/AVAILABLE_TOOLS]``
+before the last user turn (its own format); a ``### Tools:`` section after the Alpaca preamble;
+for ChatML, Llama 3 and Phi-3, a paragraph at the end of the system turn (a system turn of
+their own when the row has none), as those models' chat templates do.
 """
 
 from __future__ import annotations
@@ -19,6 +25,9 @@ ALPACA_PREAMBLE_INPUT = (
     "Below is an instruction that describes a task, paired with an input that provides further "
     "context. Write a response that appropriately completes the request."
 )
+
+
+TOOLS_INTRO = "You can call these tools (JSON schema):\n"
 
 
 def calls_are_content(turn: Turn) -> bool:
@@ -59,7 +68,9 @@ def _content(b: _Builder, turn: Turn, i: int, calls_prefix: str | None = None) -
         b.add(tool_calls_text(turn), i, CONTENT)
 
 
-def render_alpaca(turns: list[Turn], bos: str | None, eos: str | None) -> Rendered:
+def render_alpaca(
+    turns: list[Turn], bos: str | None, eos: str | None, tools: str | None = None
+) -> Rendered:
     """Alpaca: preamble, ``### Instruction:``, optional ``### Input:``, ``### Response:``.
 
     A system turn replaces the preamble; later user turns repeat the instruction section.
@@ -73,6 +84,9 @@ def render_alpaca(turns: list[Turn], bos: str | None, eos: str | None) -> Render
         start = 1
     else:
         b.add(ALPACA_PREAMBLE_INPUT if has_input else ALPACA_PREAMBLE)
+    if tools:
+        b.add("\n\n### Tools:\n")
+        b.add(tools)
     for i in range(start, len(turns)):
         turn = turns[i]
         if turn.role == ASSISTANT:
@@ -101,29 +115,46 @@ def render_alpaca(turns: list[Turn], bos: str | None, eos: str | None) -> Render
     return b.result(turns, True, "alpaca")
 
 
-def _render_tagged(turns, name, header, end, sep, bos=None, role_names=None) -> Rendered:
+def _render_tagged(
+    turns, name, header, end, sep, bos=None, role_names=None, tools=None
+) -> Rendered:
     """Templates shaped ``<header(role)>content<end><sep>`` per turn (ChatML, Phi-3, Llama 3)."""
     b = _Builder()
     if bos:
         b.add(bos)
+    names = role_names or {}
+    has_system = bool(turns) and turns[0].role == SYSTEM
+    if tools and not has_system:  # a system turn of the template's own, holding the tools
+        b.add(header.format(role=names.get(SYSTEM, SYSTEM)))
+        b.add(TOOLS_INTRO + tools)
+        b.add(end)
+        b.add(sep)
     for i, turn in enumerate(turns):
-        role = (role_names or {}).get(turn.role, turn.role)
+        role = names.get(turn.role, turn.role)
         b.add(header.format(role=role), i)
         _content(b, turn, i)
+        if tools and i == 0 and has_system:
+            b.add("\n\n" + TOOLS_INTRO + tools, i)
         b.add(end, i, END)
         b.add(sep)
     return b.result(turns, bos is None, name)
 
 
-def render_chatml(turns: list[Turn], bos: str | None, eos: str | None) -> Rendered:
-    return _render_tagged(turns, "chatml", "<|im_start|>{role}\n", "<|im_end|>", "\n")
+def render_chatml(
+    turns: list[Turn], bos: str | None, eos: str | None, tools: str | None = None
+) -> Rendered:
+    return _render_tagged(turns, "chatml", "<|im_start|>{role}\n", "<|im_end|>", "\n", tools=tools)
 
 
-def render_phi3(turns: list[Turn], bos: str | None, eos: str | None) -> Rendered:
-    return _render_tagged(turns, "phi3", "<|{role}|>\n", "<|end|>", "\n")
+def render_phi3(
+    turns: list[Turn], bos: str | None, eos: str | None, tools: str | None = None
+) -> Rendered:
+    return _render_tagged(turns, "phi3", "<|{role}|>\n", "<|end|>", "\n", tools=tools)
 
 
-def render_llama3(turns: list[Turn], bos: str | None, eos: str | None) -> Rendered:
+def render_llama3(
+    turns: list[Turn], bos: str | None, eos: str | None, tools: str | None = None
+) -> Rendered:
     return _render_tagged(
         turns,
         "llama3",
@@ -132,18 +163,26 @@ def render_llama3(turns: list[Turn], bos: str | None, eos: str | None) -> Render
         "",
         bos="<|begin_of_text|>",
         role_names={TOOL: "ipython"},
+        tools=tools,
     )
 
 
-def render_mistral(turns: list[Turn], bos: str | None, eos: str | None) -> Rendered:
+def render_mistral(
+    turns: list[Turn], bos: str | None, eos: str | None, tools: str | None = None
+) -> Rendered:
     """Mistral's ``[INST]`` format as in the seed: BOS, ``[INST] user [/INST]answer</s>``.
 
     Mistral has no system role: the system prompt goes into the first user turn, before the
-    user's text and separated by a blank line.
+    user's text and separated by a blank line. Tools come as
+    ``[AVAILABLE_TOOLS] … [/AVAILABLE_TOOLS]`` right before the last user turn.
     """
     b = _Builder()
     b.add(bos or "")
     pending: list[int] = []  # system turns waiting for the next user turn
+    users = [i for i, t in enumerate(turns) if t.role == USER]
+    tools_before = users[-1] if tools and users else None
+    if tools and tools_before is None:
+        b.add(f"[AVAILABLE_TOOLS] {tools} [/AVAILABLE_TOOLS]")
 
     def flush_system(owner: int, trailing: bool) -> None:
         for k, s in enumerate(pending):
@@ -156,6 +195,8 @@ def render_mistral(turns: list[Turn], bos: str | None, eos: str | None) -> Rende
         if turn.role == SYSTEM:
             pending.append(i)
         elif turn.role == USER:
+            if i == tools_before:
+                b.add(f"[AVAILABLE_TOOLS] {tools} [/AVAILABLE_TOOLS]")
             b.add("[INST] ", i)
             flush_system(i, trailing=True)
             b.add(turn.content, i, CONTENT)

@@ -131,7 +131,14 @@ class Template:
             return render_chat_template(turns, self.tokenizer, tools)
         from inspector.core.builtin_templates import BUILTIN
 
-        return BUILTIN[self.name](turns, bos, eos)
+        return BUILTIN[self.name](turns, bos, eos, given_tools(tools))
+
+
+def given_tools(tools: str | None) -> str | None:
+    """A row's tool definitions, or None when it has none (LLaMA-Factory writes ``[]``)."""
+    if tools is None or tools.strip() in ("", "[]", "{}", "null"):
+        return None
+    return tools
 
 
 def default_template_name(fmt: str | None, tokenizer: Any) -> str:

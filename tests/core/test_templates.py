@@ -194,3 +194,34 @@ def test_default_template_and_bad_names(tok):
         get_template("tokenizer", tok)
     with pytest.raises(InputError, match="Unknown template"):
         get_template("vicuna", tok)
+
+
+@pytest.mark.parametrize("name", ["alpaca", "chatml", "mistral", "llama3", "phi3"])
+def test_tool_definitions_are_rendered_and_never_trained(tok, name, real_data):
+    """Glaive rows carry `tools`: the model must see the schema of the functions it calls."""
+    import dataclasses
+
+    from inspector.core.dataset import open_dataset
+    from inspector.core.templates import given_tools
+    from inspector.core.tokenize import TokenPipeline, TokenSettings
+
+    ds = open_dataset(real_data / "llamafactory_glaive_toolcall_en_demo.json")
+    with_tools = [
+        c for _, c, _ in ds.iter_conversations("train") if c is not None and given_tools(c.tools)
+    ]
+    assert len(with_tools) > 50
+    for mask in ("completion", "assistant"):
+        pipe = TokenPipeline(tok, TokenSettings(template=name, mask=mask), ds.format)
+        for conv in with_tools[:60]:
+            row = pipe.encode(conv)
+            text = row.rendered.text
+            assert text.count(conv.tools) == 1, name
+            start = text.index(conv.tools)
+            end = start + len(conv.tools)
+            for a, b in row.trained_ranges:  # no trained token touches the tools
+                for s, e in row.offsets[a:b]:
+                    assert e <= start or s >= end
+            # The tools add prompt text only: what is trained stays the same.
+            bare = pipe.encode(dataclasses.replace(conv, tools=None))
+            trained = [row.input_ids[a:b] for a, b in row.trained_ranges]
+            assert trained == [bare.input_ids[a:b] for a, b in bare.trained_ranges]
