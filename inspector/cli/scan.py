@@ -25,6 +25,7 @@ OTHER_CODES = (
     "duplicate_semantic",
     "contamination",
     "leakage",
+    "invalid_row",  # a row that could not be read or normalized (counts as an error)
 )
 SEVERITY_NAMES = ("error", "warning", "info")
 
@@ -218,4 +219,6 @@ def _failing(result, fail_codes: set[str]) -> set[str]:
     for severity in fail_codes & set(SEVERITY_NAMES):
         if any(result.codes.get(c, {}).get("severity") == severity for c in result.flags):
             failing.add(severity)
+    if result.problems:  # unreadable rows are errors: a gate must not pass over them
+        failing |= fail_codes & {"invalid_row", "error"}
     return failing

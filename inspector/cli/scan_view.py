@@ -37,13 +37,21 @@ def print_summary(result, clusters=None, json_out=None, console: Console | None 
     _contamination(console, result)
     _leakage(console, result)
     if result.problems:
-        console.print(
-            f"[bold red]{len(result.problems):,} rows could not be normalized[/] (see the JSON)"
-        )
+        _problems(console, result.problems)
     if clusters is not None:
         _clusters(console, clusters)
     if json_out is not None:
         console.print(f"full result: {json_out}")
+
+
+def _problems(console: Console, problems: list[dict], shown: int = 5) -> None:
+    """Rows that could not be read, named with their reason (the JSON lists every one)."""
+    n = len(problems)
+    console.print(f"[bold red]{n:,} rows could not be normalized[/] (code invalid_row):")
+    for p in problems[:shown]:
+        console.print(f"  {p['split']}:{p['row']}  {p['reason']}", markup=False)
+    if len(problems) > shown:
+        console.print(f"  … and {len(problems) - shown:,} more (all in the --json output)")
 
 
 def _flags(console: Console, result) -> None:
@@ -99,8 +107,12 @@ def _duplicates(console: Console, result) -> None:
             + ", ".join(_where(m) for m in result.conflicting_prompts[0][:6])
         )
     if result.sweep:
-        points = "  ".join(f"{p['threshold']:g}: {p['rows_removed']:,}" for p in result.sweep)
-        console.print(f"near-duplicate rows removed by threshold: {points}")
+        sweep = Table(title="near-duplicate rows removed by threshold", title_justify="left")
+        sweep.add_column("Jaccard >=")
+        for p in result.sweep:
+            sweep.add_column(f"{p['threshold']:g}", justify="right")
+        sweep.add_row("rows removed", *(f"{p['rows_removed']:,}" for p in result.sweep))
+        console.print(sweep)
 
 
 def _contamination(console: Console, result) -> None:

@@ -139,3 +139,20 @@ def test_semantic_duplicates_use_the_embeddings(sample_data, tmp_path):
     for pair in manifest["datasets"]["sft"]["duplicates"]["exact"]:
         keys = {(m["split"], m["row"]) for m in pair}
         assert any(keys <= g for g in semantic), f"exact duplicates {keys} not semantic"
+
+
+def test_unreadable_rows_are_named_and_fail_an_error_gate(tmp_path):
+    data = tmp_path / "rows.jsonl"
+    lines = ['{"instruction": "Say hi", "output": "Hi there, nice to meet you."}'] * 3
+    lines[1] = '{"instruction": 5}'
+    data.write_text("\n".join(lines) + "\n")
+    args = (data, "--state", tmp_path / "state")
+    r = scan_cli(*args)
+    assert r.exit_code == 0
+    assert "1 rows could not be normalized" in r.output
+    assert "train:1  instruction is a number (5), not text" in r.output
+    for gate in ("invalid_row", "error"):
+        r = scan_cli(*args, "--fail-on", gate)
+        assert r.exit_code == 1, gate
+        assert f"failing: {gate}" in r.output
+    assert scan_cli(*args, "--fail-on", "refusal").exit_code == 0
