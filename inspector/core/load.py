@@ -193,10 +193,21 @@ def _check_same_columns(root: Path, per_file: dict) -> None:
             f"{', '.join(_shown(p, root) for p in fs)} has columns {', '.join(cols) or '(none)'}"
             for cols, fs in schemas.items()
         )
+        tops = sorted({f.relative_to(root).parts[0] for f in per_file if _in_sub_folder(f, root)})
+        hint = (
+            f"Its sub-folders ({', '.join(t + '/' for t in tops)}) look like separate datasets: "
+            "open one of them"
+            if tops
+            else "Open each file on its own, or move them into separate folders"
+        )
         raise InputError(
             f"{root}: the files in this folder have different schemas, so they are not one "
-            f"dataset: {lines}. Open each file on its own, or move them into separate folders."
+            f"dataset: {lines}. {hint}."
         )
+
+
+def _in_sub_folder(f: Path, root: Path) -> bool:
+    return root.is_dir() and len(f.relative_to(root).parts) > 1
 
 
 def _shown(f: Path, root: Path) -> str:
