@@ -76,9 +76,20 @@ class InspectorDataset:
         h.update(repr(sorted(self._view.items())).encode())
         return h.hexdigest()
 
+    @cached_property
+    def blank_columns(self) -> frozenset[str]:
+        """Source columns whose nulls are empty CSV/TSV cells of text (see `blank_cells`)."""
+        from inspector.core.blank_cells import blank_text_columns
+
+        return blank_text_columns(self.files, (self.hf[s].data.table for s in self.hf))
+
     def canonical(self, raw: dict) -> dict:
-        """A raw row keyed by canonical column names."""
-        return {name: raw.get(col) for name, col in self._view.items()}
+        """A raw row keyed by canonical column names (an empty CSV cell of text is "")."""
+        blank = self.blank_columns
+        return {
+            name: "" if col in blank and raw.get(col) is None else raw.get(col)
+            for name, col in self._view.items()
+        }
 
     def decode(self, raw: dict) -> dict:
         """Undo the JSON-text storage of mixed-type columns (see `load._reload_exact`)."""

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from inspector.core.blank_cells import fill_blank_cells
 from inspector.core.diagnose import iter_json_records, open_binary
 from inspector.core.load import builder_for, is_saved_dataset
 from inspector.core.progress import Progress, check
@@ -163,8 +164,12 @@ def _from_arrow(ds, dest, writers, cancel) -> Generator[Progress, None, dict[str
     total = sum(ds.num_rows(s) for s in ds.splits)
     done = 0
     json_columns = sorted(ds.json_columns)
+    blank = getattr(ds, "blank_columns", frozenset())
     for split in ds.splits:
         table = arrow_table(ds.hf[split])
+        if blank:
+            # Empty CSV cells of text go out as "" (as in the file), not as null.
+            table = fill_blank_cells(table, blank)
         where = dest[split]
         step = slice_rows(table)
         for lo in range(0, table.num_rows, step):

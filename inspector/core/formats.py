@@ -97,5 +97,42 @@ def check_forced(path, fmt: str, view: dict[str, str]) -> None:
     if not any(n <= set(view) for n in needs):
         raise InputError(
             f"{path}: --format {fmt} needs the columns {EXPECTED[fmt]}, but the data has "
-            f"{', '.join(view.values())}. Map yours with --map, e.g. --map text=content."
+            f"{', '.join(view.values())}. Map yours with --map, e.g. "
+            f"--map {suggest_map(needs[0], view)}."
         )
+
+
+#: Words in column names that usually hold each canonical column's part (for `suggest_map`).
+LIKELY = {
+    "instruction": ("question", "query", "prompt", "instruction", "problem", "request", "input"),
+    "prompt": ("question", "query", "prompt", "instruction", "problem", "request", "input"),
+    "output": ("answer", "output", "response", "completion", "solution", "target", "reply"),
+    "completion": ("answer", "completion", "output", "response", "solution", "target"),
+    "response": ("answer", "response", "output", "completion", "solution", "target"),
+    "input": ("input", "context", "question", "query"),
+    "text": ("text", "content", "body", "document", "sentence", "passage"),
+    "messages": ("messages", "conversation", "dialog", "chat", "turns"),
+    "conversations": ("conversation", "messages", "dialog", "chat", "turns"),
+    "chosen": ("chosen", "preferred", "better", "winner", "accepted"),
+    "rejected": ("rejected", "dispreferred", "worse", "loser"),
+    "label": ("label", "tag", "good", "preferred"),
+}
+
+
+def suggest_map(names: set[str], view: dict[str, str]) -> str:
+    """A `--map` value giving the canonical `names` the format lacks, from the data's columns
+    whose names suggest the part (`instruction=question,output=answer` for GSM8K); a column
+    nothing suggests is shown as COLUMN."""
+    taken = {view[n] for n in names if n in view}
+    free = [c for c in view.values() if c not in taken]
+    order = [n for n in LIKELY if n in names] + sorted(n for n in names if n not in LIKELY)
+    parts = []
+    for name in order:
+        if name in view:
+            continue
+        words = LIKELY.get(name, (name,))
+        pick = next((c for w in words for c in free if w in c.lower()), None)
+        if pick is not None:
+            free.remove(pick)
+        parts.append(f"{name}={pick or 'COLUMN'}")
+    return ",".join(parts)

@@ -1,38 +1,33 @@
 """Turn a path (a file, a folder of files, a `save_to_disk` folder) into a `datasets.DatasetDict`.
 
 Rows stay in Arrow, memory-mapped from the `datasets` cache: nothing here builds a Python list
-of all rows. Splits come from file names (train / validation|val|valid|dev / test); files whose
-names say no split go to `train`. Whatever cannot be read becomes an `InputError` naming the
-file and, where there is one, the line (see `inspector.core.diagnose`).
+of all rows. A folder is read with all its sub-folders (see `inspector.core.folders`); splits
+come from file names (train / validation|val|valid|dev / test), else from the nearest sub-folder
+name saying one (`data/test/part-0.parquet`); files nothing names go to `train`. Whatever
+cannot be read becomes an `InputError` naming the file and, where there is one, the line (see
+`inspector.core.diagnose`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from inspector.core.diagnose import check_utf8, diagnose_file, first_bytes
 from inspector.core.errors import InputError
-
-#: File suffixes we read, mapped to the `datasets` builder that reads them.
-BUILDERS = {
-    ".json": "json",
-    ".jsonl": "json",
-    ".ndjson": "json",
-    ".parquet": "parquet",
-    ".csv": "csv",
-    ".tsv": "csv",
-    ".arrow": "arrow",
-    ".txt": "text",
-}
-COMPRESSIONS = (".gz", ".bz2", ".xz", ".zst")
-
-#: Files that sit beside data but are not data (metadata of save_to_disk, our own manifests).
-NOT_DATA = {"dataset_info.json", "state.json", "dataset_dict.json", "manifest.json"}
+from inspector.core.folders import (  # noqa: F401 - re-exported: callers import them from here
+    BUILDERS,
+    NOT_DATA,
+    SPLIT_WORDS,
+    builder_for,
+    data_files_in,
+    data_files_under,
+    is_saved_dataset,
+    split_of,
+)
 
 #: Column names that make a lone JSON object one record rather than a wrapper of records.
 RECORD_COLUMNS = {
@@ -54,17 +49,6 @@ RECORD_COLUMNS = {
     "system",
 }
 
-SPLIT_WORDS = {
-    "train": "train",
-    "training": "train",
-    "validation": "validation",
-    "valid": "validation",
-    "val": "validation",
-    "dev": "validation",
-    "eval": "validation",
-    "test": "test",
-    "testing": "test",
-}
 SPLIT_ORDER = ("train", "validation", "test")
 
 
@@ -80,42 +64,6 @@ class Loaded:
     """Columns stored as JSON text because their values mix types (see `_reload_exact`)."""
 
 
-def builder_for(path: Path) -> str | None:
-    """The `datasets` builder for a file name, looking through a compression suffix."""
-    suffixes = [s.lower() for s in path.suffixes]
-    if suffixes and suffixes[-1] in COMPRESSIONS:
-        suffixes = suffixes[:-1]
-    return BUILDERS.get(suffixes[-1]) if suffixes else None
-
-
-def split_of(path: Path) -> str:
-    """The split a file belongs to, from the words of its name; `train` when none says."""
-    stem = path.name.split(".")[0].lower()
-    for word in reversed(re.split(r"[^a-z0-9]+", stem)):
-        if word in SPLIT_WORDS:
-            return SPLIT_WORDS[word]
-    return "train"
-
-
-def is_saved_dataset(folder: Path) -> bool:
-    """Whether a folder was written by `Dataset.save_to_disk` / `DatasetDict.save_to_disk`."""
-    return (folder / "dataset_dict.json").is_file() or (
-        (folder / "state.json").is_file() and (folder / "dataset_info.json").is_file()
-    )
-
-
-def data_files_in(folder: Path) -> list[Path]:
-    """The data files directly inside a folder (hidden files and metadata skipped)."""
-    return sorted(
-        p
-        for p in folder.iterdir()
-        if p.is_file()
-        and not p.name.startswith(".")
-        and p.name not in NOT_DATA
-        and builder_for(p) is not None
-    )
-
-
 def load(path: Path) -> Loaded:
     """Read `path` into a DatasetDict, or raise `InputError` saying what is wrong and where."""
     path = Path(path)
@@ -124,7 +72,7 @@ def load(path: Path) -> Loaded:
     if path.is_dir():
         if is_saved_dataset(path):
             return _load_saved(path)
-        files = data_files_in(path)
+        files = data_files_under(path)
         if not files:
             _no_data_in_folder(path)
     else:
@@ -138,7 +86,7 @@ def load(path: Path) -> Loaded:
 
     by_split: dict[str, list[Path]] = {}
     for f in files:
-        by_split.setdefault(split_of(f), []).append(f)
+        by_split.setdefault(split_of(f, path if path.is_dir() else None), []).append(f)
 
     per_file = {f: _load_file(f) for f in files}
     _check_same_columns(path, per_file)
@@ -228,19 +176,8 @@ def _split_rank(name: str) -> tuple[int, str]:
 
 
 def _no_data_in_folder(folder: Path) -> None:
-    subs = sorted(
-        p
-        for p in folder.iterdir()
-        if p.is_dir() and not p.name.startswith(".") and (is_saved_dataset(p) or data_files_in(p))
-    )
-    if subs:
-        listing = ", ".join(f"{s}/" for s in subs)
-        raise InputError(
-            f"{folder}: this folder holds no data files itself but {len(subs)} datasets in "
-            f"sub-folders ({listing}); open one of them."
-        )
     raise InputError(
-        f"{folder}: no data files found (looked for "
+        f"{folder}: no data files found in this folder or its sub-folders (looked for "
         + ", ".join(sorted(set(BUILDERS)))
         + ", optionally compressed)."
     )
@@ -253,13 +190,29 @@ def _check_same_columns(root: Path, per_file: dict) -> None:
         schemas.setdefault(tuple(sorted(ds.column_names)), []).append(f)
     if len(schemas) > 1:
         lines = "; ".join(
-            f"{', '.join(p.name for p in fs)} has columns {', '.join(cols) or '(none)'}"
+            f"{', '.join(_shown(p, root) for p in fs)} has columns {', '.join(cols) or '(none)'}"
             for cols, fs in schemas.items()
+        )
+        tops = sorted({f.relative_to(root).parts[0] for f in per_file if _in_sub_folder(f, root)})
+        hint = (
+            f"Its sub-folders ({', '.join(t + '/' for t in tops)}) look like separate datasets: "
+            "open one of them"
+            if tops
+            else "Open each file on its own, or move them into separate folders"
         )
         raise InputError(
             f"{root}: the files in this folder have different schemas, so they are not one "
-            f"dataset: {lines}. Open each file on its own, or move them into separate folders."
+            f"dataset: {lines}. {hint}."
         )
+
+
+def _in_sub_folder(f: Path, root: Path) -> bool:
+    return root.is_dir() and len(f.relative_to(root).parts) > 1
+
+
+def _shown(f: Path, root: Path) -> str:
+    """A file named relative to the opened folder (sub-folders may repeat file names)."""
+    return str(f.relative_to(root)) if root.is_dir() else f.name
 
 
 @contextmanager

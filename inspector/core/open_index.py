@@ -25,7 +25,7 @@ import pyarrow as pa
 from inspector.core.arrow_rows import ArrowSplit, read_arrow_file
 from inspector.core.cache import Cache, make_key, state_dir_for
 from inspector.core.dataset import InspectorDataset
-from inspector.core.load import Loaded, data_files_in, is_saved_dataset
+from inspector.core.load import Loaded, data_files_under, is_saved_dataset
 
 KIND = "open"
 #: `datasets` operations on a mapped file that leave every value as in the file.
@@ -54,7 +54,7 @@ def inputs_of(path: Path) -> list[Path]:
             and p.is_file()
             and not any(part.startswith(".") for part in p.relative_to(path).parts)
         )
-    return data_files_in(path)
+    return data_files_under(path)
 
 
 def input_stamps(path: Path) -> list[list]:

@@ -122,6 +122,21 @@ def _save_atomically(tok: Any, folder: Path) -> None:
         pass
 
 
+#: Files a tokenizer folder holds at least one of (fast, sentencepiece, BPE, WordPiece, Tekken).
+TOKENIZER_FILES = (
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "tokenizer.model",
+    "vocab.json",
+    "vocab.txt",
+    "tekken.json",
+)
+
+
+def _is_tokenizer_file(p: Path) -> bool:
+    return p.is_file() and (p.name in TOKENIZER_FILES or p.suffix in (".model", ".tiktoken"))
+
+
 def _load_named(spec: str, cache_dir: str | None) -> Any:
     from transformers import AutoTokenizer
 
@@ -130,6 +145,13 @@ def _load_named(spec: str, cache_dir: str | None) -> Any:
         if not path.is_dir():
             raise InputError(
                 f"--tokenizer {spec}: expected a folder holding a tokenizer, got a file."
+            )
+        if not any(_is_tokenizer_file(p) for p in path.iterdir()):
+            # transformers would go on to guess and blame a missing sentencepiece/tiktoken.
+            raise InputError(
+                f"--tokenizer {spec}: this folder holds no tokenizer files (looked for "
+                + ", ".join(TOKENIZER_FILES)
+                + ", *.model, *.tiktoken). Pass the folder of a saved tokenizer or model."
             )
         try:
             return AutoTokenizer.from_pretrained(path, local_files_only=True)

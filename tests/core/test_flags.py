@@ -296,3 +296,33 @@ def test_token_flags_come_from_token_facts():
     }
     assert {f.code for f in token_findings(RowTokens(3000, 12), 2048)} == {"too_long"}
     assert token_findings(RowTokens(100, 12), 2048) == []
+
+
+# --- false positives found by a new user ------------------------------------------------------
+
+
+def test_self_overlapping_ngram_coverage_is_never_over_100_percent():
+    from inspector.core.flags.repetition import repetition
+
+    reason = repetition("word " * 1000)
+    assert reason == "'word' repeated 1000x ('word word' covers 100%)"
+    # A phrase that does not overlap itself keeps its count.
+    assert "'eat a banana' repeated 2000x" in repetition("Eat a banana! " * 2000)
+
+
+def test_joiners_inside_emoji_and_words_are_not_control_chars():
+    for text in (
+        "Our family: 👨\u200d👩\u200d👧 and a rainbow flag 🏳️\u200d🌈.",
+        "Persian: می\u200cخواهم بروم.",  # ZWNJ is how Persian is spelled
+        "Devanagari: क्\u200dष",
+        "Emoji with a variation selector: ❤️ fine.",
+    ):
+        assert "control_chars" not in codes(sft(text)), text
+    for text in ("pass\u200dword in Latin text.", "A stray joiner at the end\u200d"):
+        assert "control_chars" in codes(sft(text)), text
+
+
+def test_cjk_answers_are_counted_in_words_not_as_one_word():
+    assert "short_response" not in codes(sft("日本の首都は東京です。", "日本の首都はどこですか？"))
+    assert "short_response" in codes(sft("東京", "日本の首都はどこですか？"))
+    assert "short_response" not in codes(sft("北京是中国的首都。", "中国的首都是哪里？"))

@@ -77,8 +77,20 @@ def test_bad_paths_are_input_errors(tmp_path):
     with pytest.raises(InputError, match="no such folder"):
         load_tokenizer(tmp_path / "missing" / "sub" / "dir")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(InputError, match="could not load a tokenizer"):
+    with pytest.raises(InputError, match="holds no tokenizer files"):
         load_tokenizer(tmp_path / "empty")
+
+
+def test_a_folder_without_tokenizer_files_says_so(real_data, tmp_path):
+    """Not transformers' guess that sentencepiece or tiktoken is missing (both are installed)."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "gsm8k_test.jsonl").symlink_to(real_data / "gsm8k_test.jsonl")
+    (folder / "notes.txt").write_text("not a tokenizer\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_tokenizer(folder)
+    assert "holds no tokenizer files" in str(err.value) and "tokenizer.json" in str(err.value)
+    assert "sentencepiece" not in str(err.value)
 
 
 def test_fingerprint_follows_the_chat_template(tok):

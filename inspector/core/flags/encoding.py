@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from inspector.core.conversation import Conversation
 from inspector.core.flags.base import WARNING, Rule, turns_of
@@ -26,6 +27,35 @@ CONTROL = re.compile(
     "\u2060-\u2064\u2066-\u2069\ufeff]"
 )
 
+#: Zero-width non-joiner and joiner: invisible, but part of correct text between emoji
+#: (👨‍👩‍👧, 🏳️‍🌈) and in scripts that use them (Persian, Devanagari, Malayalam...).
+JOINERS = {"\u200c", "\u200d"}
+
+
+def _joins(c: str) -> bool:
+    """Whether `c` may stand beside a joiner: an emoji or its modifiers (skin tones, variation
+    selectors, the keycap), or a letter or mark of a script other than Latin."""
+    if c in "\ufe0e\ufe0f\u20e3" or "\U0001f3fb" <= c <= "\U0001f3ff":
+        return True
+    kind = unicodedata.category(c)
+    return kind == "So" or (kind[0] in "LM" and ord(c) >= 0x370)
+
+
+def control_chars(text: str) -> list[re.Match]:
+    """The control characters of `text` worth a flag (joiners inside emoji or words are not)."""
+    found = []
+    for m in CONTROL.finditer(text):
+        i = m.start()
+        if (
+            m.group() in JOINERS
+            and 0 < i < len(text) - 1
+            and _joins(text[i - 1])
+            and _joins(text[i + 1])
+        ):
+            continue
+        found.append(m)
+    return found
+
 
 class Encoding(Rule):
     """Mojibake and control characters in any turn."""
@@ -42,12 +72,12 @@ class Encoding(Rule):
             if m:
                 lo, hi = max(0, m.start() - 20), min(len(text), m.end() + 20)
                 yield self.finding("mojibake", text[lo:hi], loc.where, m.span())
-            m = CONTROL.search(text)
-            if m:
-                count = len(CONTROL.findall(text))
+            found = control_chars(text) if CONTROL.search(text) else []
+            if found:
+                m = found[0]
                 yield self.finding(
                     "control_chars",
-                    f"U+{ord(m.group()):04X} ({count} in this turn)",
+                    f"U+{ord(m.group()):04X} ({len(found)} in this turn)",
                     loc.where,
                     m.span(),
                 )

@@ -36,16 +36,30 @@ MIN_LINE_WORDS = 3
 _CODE_BLOCK = re.compile(r"```.*?(?:```|$)", re.DOTALL)
 
 
-def _repeated_unit(words: list[str], gram: tuple[str, ...]) -> str:
-    """The phrase that repeats: from one occurrence of `gram` up to its most common next one."""
+def _starts(words: list[str], gram: tuple[str, ...]) -> list[int]:
     n = len(gram)
-    starts = [i for i in range(len(words) - n + 1) if tuple(words[i : i + n]) == gram]
+    return [i for i in range(len(words) - n + 1) if tuple(words[i : i + n]) == gram]
+
+
+def _non_overlapping(starts: list[int], n: int) -> int:
+    """Occurrences of an n-gram that share no word: "word word" occurs 500 times, not 999, in
+    "word " * 1000, so its coverage is the characters it really spans, never over 100%."""
+    count, free = 0, 0
+    for i in starts:
+        if i >= free:
+            count, free = count + 1, i + n
+    return count
+
+
+def _repeated_unit(words: list[str], starts: list[int], n: int) -> tuple[str, ...]:
+    """The phrase that repeats: from one occurrence of the n-gram up to its most common next
+    one (shorter than the n-gram when it overlaps itself: "word" in "word word word")."""
     gaps = Counter(b - a for a, b in zip(starts, starts[1:], strict=False))
     if gaps:
         gap = gaps.most_common(1)[0][0]
-        if n <= gap <= 40:
-            return " ".join(words[starts[0] : starts[0] + gap])
-    return " ".join(gram)
+        if 1 <= gap <= 40:
+            return tuple(words[starts[0] : starts[0] + gap])
+    return tuple(words[starts[0] : starts[0] + n])
 
 
 def repetition(text: str) -> str | None:
@@ -81,10 +95,17 @@ def repetition(text: str) -> str | None:
     for n, limit in TOP_NGRAM_CHAR_FRACTION.items():
         grams = Counter(zip(*(words[i:] for i in range(n)), strict=False))
         gram, count = grams.most_common(1)[0]
+        if count < 2:
+            continue
+        starts = _starts(words, gram)
+        count = _non_overlapping(starts, n)
         covered = count * sum(len(w) for w in gram)
         if count > 1 and covered / total > limit:
-            unit = _repeated_unit(words, gram)
-            return f"{unit!r} repeated {count}x ({' '.join(gram)!r} covers {covered / total:.0%})"
+            unit = _repeated_unit(words, starts, n)
+            if len(unit) < n:  # the n-gram overlaps itself: say how often the unit repeats
+                count = _non_overlapping(_starts(words, unit), len(unit))
+            share = f"{' '.join(gram)!r} covers {covered / total:.0%}"
+            return f"{' '.join(unit)!r} repeated {count}x ({share})"
     return None
 
 

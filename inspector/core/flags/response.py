@@ -7,7 +7,15 @@ import re
 from inspector.core.conversation import USER, Conversation
 from inspector.core.flags.base import ERROR, INFO, WARNING, Rule, responses
 
-_WORD = re.compile(r"\w+")
+#: Scripts written without spaces between words (Han, kana, Thai, Lao, Khmer, Myanmar): each
+#: character is a token, so a whole sentence is never one "word"; `word_count` counts two such
+#: characters as a word (a Chinese or Japanese word is mostly one or two characters).
+_UNSPACED = (
+    "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3005\u3040-\u30ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f"
+)
+_WORD = re.compile(f"[{_UNSPACED}]|[^\\W{_UNSPACED}]+")
+_ONE_UNSPACED = re.compile(f"[{_UNSPACED}]")
 
 #: A non-empty answer with fewer words than this is "very short". One word answers are often
 #: right ("Pluto."), so this is informational; the default is this project's choice.
@@ -32,8 +40,16 @@ _HASHTAG_END = re.compile(r"#\w+$")
 
 
 def words(text: str) -> list[str]:
-    """Lower-cased word tokens (letters, digits, underscore)."""
+    """Lower-cased word tokens (letters, digits, underscore); one per character of a script
+    written without spaces (see `_UNSPACED`)."""
     return _WORD.findall(text.lower())
+
+
+def word_count(text: str) -> int:
+    """About how many words `text` has, in any script (see `_UNSPACED`)."""
+    tokens = words(text)
+    unspaced = sum(1 for t in tokens if len(t) == 1 and _ONE_UNSPACED.match(t))
+    return len(tokens) - unspaced + (unspaced + 1) // 2
 
 
 class EmptyResponse(Rule):
@@ -58,7 +74,7 @@ class ShortResponse(Rule):
                 continue
             text = loc.turn.content.strip()
             # Only a short text can have few words: count words in those alone.
-            if text and len(text) < 80 and len(words(text)) < SHORT_RESPONSE_WORDS:
+            if text and len(text) < 80 and word_count(text) < SHORT_RESPONSE_WORDS:
                 yield self.finding("short_response", text, loc.where)
 
 
@@ -123,8 +139,8 @@ class TruncatedResponse(Rule):
             text = loc.turn.content.rstrip()
             # Enough words at the start settle it; only short answers need a full count.
             if (
-                len(words(text[:300])) < TRUNCATION_MIN_WORDS
-                and len(words(text)) < TRUNCATION_MIN_WORDS
+                word_count(text[:300]) < TRUNCATION_MIN_WORDS
+                and word_count(text) < TRUNCATION_MIN_WORDS
             ):
                 continue
             reason = _truncation(text)
@@ -148,7 +164,7 @@ def _truncation(text: str) -> str | None:
     # A last line of several words ending on a letter: prose cut off. Short lines, list items,
     # headings and hashtags end without punctuation all the time; so do numbers and emoji.
     if (
-        len(words(last_line)) >= 8
+        word_count(last_line) >= 8
         and last_line[-1].isalpha()
         and not _NOT_PROSE.match(last_line)
         and not _HASHTAG_END.search(last_line[-60:])
