@@ -196,7 +196,7 @@ def _check_same_columns(root: Path, per_file: dict) -> None:
         tops = sorted({f.relative_to(root).parts[0] for f in per_file if _in_sub_folder(f, root)})
         hint = (
             f"Its sub-folders ({', '.join(t + '/' for t in tops)}) look like separate datasets: "
-            "open one of them"
+            f"open one of them, e.g. {root / tops[-1]}"
             if tops
             else "Open each file on its own, or move them into separate folders"
         )
