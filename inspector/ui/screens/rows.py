@@ -134,6 +134,7 @@ class RowsScreen(TriageScreen):
         f = self.rowset.filter if self.rowset else None
         if f is not None and (f.decision or f.sort == "decision"):
             self.set_filter(f)
+        self.cells.fit_columns()  # a longer reason widens the decision column
         self.table.invalidate()
         self._update_status()
 

@@ -1,0 +1,45 @@
+"""The rows view as a new user meets it: ids readable, telling previews, cursor and search kept."""
+
+from __future__ import annotations
+
+import pytest
+
+from inspector.ui.rowcells import split_abbreviations
+from inspector.ui.widgets.row_table import RowTable
+
+pytestmark = pytest.mark.anyio
+
+
+def lines_of(table: RowTable) -> list[str]:
+    return [strip.text for strip in table.render_lines(table.region.reset_offset)]
+
+
+def test_split_names_are_short_readable_and_unique():
+    assert split_abbreviations(["train", "validation", "test"]) == {
+        "train": "train",
+        "validation": "val",
+        "test": "test",
+    }
+    short = split_abbreviations(["training_a", "training_b", "valid", "validation"])
+    assert len(set(short.values())) == 4
+
+
+@pytest.mark.parametrize("width", [80, 100])
+async def test_row_ids_and_reasons_are_never_cut(make_app, settle, width):
+    app = make_app(view="rows")
+    async with app.run_test(size=(width, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(RowTable)
+        # Rows 100-469 of train have the widest ids: each must be shown in full.
+        await pilot.press("G")
+        for _ in range(35):
+            await pilot.press("k")
+        await pilot.press("D", *"badformat", "enter")
+        await settle(pilot)
+        lines = lines_of(table)
+        start = int(table.scroll_offset.y)
+        for y, line in enumerate(lines[1:]):
+            label = app.session.label(int(table.order[start + y]))
+            short = label.replace("validation:", "val:")
+            assert line.split()[0] == short, line
+        assert any("drop:badformat" in line for line in lines), lines
