@@ -43,3 +43,27 @@ async def test_row_ids_and_reasons_are_never_cut(make_app, settle, width):
             short = label.replace("validation:", "val:")
             assert line.split()[0] == short, line
         assert any("drop:badformat" in line for line in lines), lines
+
+
+async def test_chat_previews_show_the_first_user_turn(make_app, settle):
+    app = make_app("chat", view="rows")
+    async with app.run_test(size=(120, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(RowTable)
+        rows = lines_of(table)[1:6]
+        for y, line in enumerate(rows):
+            conv = app.session.ds.conversation(*app.session.locate(int(table.order[y])))
+            user = next(t.content for t in conv.turns if t.role == "user")
+            assert conv.turns[0].role == "system"  # the sample's rows all open with one
+            assert " ".join(user.split())[:30] in line, line
+            assert conv.turns[0].content[:20] not in line
+
+
+def test_preview_falls_back_when_there_is_no_user_turn():
+    from inspector.core.conversation import Conversation, Turn
+    from inspector.ui.previews import preview
+
+    only_system = Conversation("messages", [Turn("system", "Be brief."), Turn("assistant", "Ok")])
+    assert preview(only_system) == "Be brief. → Ok"
+    text = Conversation("text", [Turn("text", "just a document")])
+    assert preview(text) == "just a document"
