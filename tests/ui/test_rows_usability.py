@@ -67,3 +67,26 @@ def test_preview_falls_back_when_there_is_no_user_turn():
     assert preview(only_system) == "Be brief. → Ok"
     text = Conversation("text", [Turn("text", "just a document")])
     assert preview(text) == "just a document"
+
+
+async def test_cursor_comes_back_under_a_filter_that_waits_for_an_analysis(
+    make_app, settle, tmp_path
+):
+    state = tmp_path / "state"
+    app = make_app(view="rows", state=state, warm=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.screen.set_filter(app.screen._patched(flag="refusal"))
+        await pilot.press("G")
+        table = app.screen.query_one(RowTable)
+        assert table.cursor > 0
+        gid, pos = table.cursor_gid, table.cursor
+        await pilot.press("q")
+    # Reopened, the flag filter waits for the analyses read from the cache, then applies.
+    again = make_app(state=state, warm=True)
+    async with again.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        table = again.screen.query_one(RowTable)
+        assert again.screen.rowset.filter.flag == "refusal"
+        assert not again.screen.rowset.waiting
+        assert (table.cursor, table.cursor_gid) == (pos, gid)

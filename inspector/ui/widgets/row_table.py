@@ -86,11 +86,12 @@ class RowTable(ScrollView, can_focus=True, inherit_bindings=False):
     column = reactive(0, repaint=False, init=False)
 
     class CursorMoved(Message):
-        """The cursor moved to another row (`gid` None when the table is empty)."""
+        """The cursor moved to another row (`gid` None when the table is empty); `by_key`:
+        moved by the user, not by a new order."""
 
-        def __init__(self, table: RowTable, gid: int | None) -> None:
+        def __init__(self, table: RowTable, gid: int | None, by_key: bool = True) -> None:
             super().__init__()
-            self.table, self.gid = table, gid
+            self.table, self.gid, self.by_key = table, gid, by_key
 
     class Activated(Message):
         """Enter was pressed on a row."""
@@ -122,7 +123,7 @@ class RowTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._center_pending = not self.size.height
         self._scroll_cursor_into_view(center=True)
         self.refresh()
-        self.post_message(self.CursorMoved(self, self.cursor_gid))
+        self.post_message(self.CursorMoved(self, self.cursor_gid, by_key=False))
 
     @property
     def cursor_gid(self) -> int | None:
