@@ -90,3 +90,76 @@ async def test_cursor_comes_back_under_a_filter_that_waits_for_an_analysis(
         assert again.screen.rowset.filter.flag == "refusal"
         assert not again.screen.rowset.waiting
         assert (table.cursor, table.cursor_gid) == (pos, gid)
+
+
+async def test_leaving_the_one_row_view_keeps_the_row_last_shown(make_app, settle):
+    from inspector.ui.screens.row import RowScreen
+
+    app = make_app(view="rows")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter", "n", "n")
+        assert isinstance(app.screen, RowScreen) and app.screen.gid == 2
+        await pilot.press("escape")
+        await pilot.pause()
+        table = app.screen.query_one(RowTable)
+        assert (table.cursor, table.cursor_gid) == (2, 2)
+        assert app.screen.query_one("StatusLine").message.startswith("3/500")
+
+
+async def test_q_quits_from_the_one_row_view_and_escape_goes_back(make_app, settle):
+    from inspector.ui.screens.row import RowScreen
+
+    app = make_app(view="rows")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        assert isinstance(app.screen, RowScreen)
+        footer = {b.description for _, b, enabled, _ in app.screen.active_bindings.values()}
+        assert {"Quit", "Back"} <= footer
+        await pilot.press("escape")
+        assert not isinstance(app.screen, RowScreen)
+        await pilot.press("enter", "q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+@pytest.mark.parametrize("keys", [("q", "e"), ("q", "slash"), ("q", "f"), ("enter", "q", "D")])
+async def test_keys_typed_while_quitting_raise_nothing(make_app, settle, keys):
+    from textual import events
+
+    app = make_app(view="rows")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        # Keys arriving in one read (`tmux send-keys q e`): queued before `q` is handled.
+        for key in keys:
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await pilot.pause(0.2)
+    assert app._exception is None
+    assert app.return_code == 0
+
+
+async def test_search_box_replaces_the_previous_query(make_app, settle):
+    app = make_app(view="rows")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"SORRY", "enter")
+        await pilot.press("slash", *"guacamole", "enter")
+        await settle(pilot)
+        assert app.screen.rowset.filter.text == "guacamole"
+        assert len(app.screen.rowset) > 0
+
+
+async def test_an_empty_result_says_so_and_how_to_clear_it(make_app, settle):
+    app = make_app(view="rows")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"zqxwv", "enter")
+        await settle(pilot)
+        table = app.screen.query_one(RowTable)
+        assert len(table.order) == 0
+        first = lines_of(table)[1]
+        assert "no rows match /zqxwv" in first and "F clears" in first
+        await pilot.press("F")
+        assert len(table.order) == 500
+        assert "no rows match" not in "\n".join(lines_of(table))

@@ -65,7 +65,15 @@ class RowsScreen(TriageScreen):
         self.table.focus()
 
     def on_screen_resume(self) -> None:
-        self.take_request()
+        if not self.take_request():
+            self.follow_row_view()
+
+    def follow_row_view(self) -> None:
+        """Back from the one-row view: the cursor goes to the row it showed last."""
+        gid, self.app.row_shown = self.app.row_shown, None
+        pos = self.rowset.position(gid) if gid is not None and self.rowset else None
+        if pos is not None:
+            self.table.cursor = pos
 
     def take_request(self) -> bool:
         """Apply a filter another view asked for (`ShowRows`), if any."""
@@ -89,9 +97,18 @@ class RowsScreen(TriageScreen):
         table.descending = f.descending
         pos = self.rowset.position(focus_gid) if focus_gid is not None else None
         self.want_gid = focus_gid if pos is None and self.rowset.waiting else None
+        table.empty_message = self._empty_message()
         table.set_order(self.rowset.order, pos or 0)
         self._save()
         self._update_status()
+
+    def _empty_message(self) -> str:
+        rs = self.rowset
+        if rs is None or len(rs):
+            return ""
+        if rs.waiting:
+            return f"waiting for {', '.join(rs.waiting)} to list {rs.filter.describe()}…"
+        return f"no rows match {rs.filter.describe()} · F clears the filter, / searches again"
 
     def _save(self) -> None:
         if self.rowset is not None:

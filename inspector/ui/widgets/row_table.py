@@ -112,6 +112,8 @@ class RowTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._strips: dict[tuple, Strip] = {}
         self._styles: dict[tuple, Style] = {}
         self._center_pending = False
+        #: Shown in place of the rows when there are none (why, and how to get rows back).
+        self.empty_message = ""
 
     # -- data ---------------------------------------------------------------------------------
 
@@ -249,6 +251,9 @@ class RowTable(ScrollView, can_focus=True, inherit_bindings=False):
             return self._header(width)
         pos = int(self.scroll_offset.y) + y - 1
         if pos >= len(self.order):
+            if pos == 0 and self.empty_message:
+                style = self._style("row-table--muted")
+                return Strip([Segment(" " + _fit(self.empty_message, width - 1), style)])
             return Strip.blank(width, self.rich_style)
         gid = int(self.order[pos])
         key = self._key(gid, pos, width)
