@@ -8,7 +8,6 @@ from .analyses.indexes import NO_CLUSTER
 from .previews import Previews
 from .widgets.row_table import Cells, Column
 
-
 #: Usual short names of long split names; a split not here keeps its name up to this length.
 _SHORT = {"validation": "val", "valid": "val", "development": "dev", "evaluation": "eval"}
 SPLIT_CHARS = 6
@@ -53,7 +52,9 @@ class RowCells:
     def id_width(self) -> int:
         """The widest row id: the last row of each split, so no id is ever cut."""
         s = self.session
-        ends = [s.offsets[i + 1] - 1 for i in range(len(s.splits)) if s.offsets[i + 1] > s.offsets[i]]
+        ends = [
+            s.offsets[i + 1] - 1 for i in range(len(s.splits)) if s.offsets[i + 1] > s.offsets[i]
+        ]
         return max([3, *(len(self.label(int(g))) for g in ends)])
 
     def decision_width(self) -> int:
