@@ -92,7 +92,7 @@ class InspectorApp(ExportAction, QuietStart, DatasetCompletion, AnalysisRunner, 
         Binding("X", "cancel_analysis", "Cancel analysis", show=False, id="app.cancel"),
         Binding("e", "export", "Export kept rows", show=False, id="app.export"),
         Binding("escape", "back", "Back", show=False, id="app.back"),
-        Binding("q", "back_or_quit", "Quit", id="app.quit"),
+        Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
     def __init__(
@@ -118,6 +118,9 @@ class InspectorApp(ExportAction, QuietStart, DatasetCompletion, AnalysisRunner, 
         self.prefix_signal: Signal[bool] = Signal(self, "prefix")
         self.prefix = False
         self.rows_request: tuple[dict, int | None] | None = None
+        # The row the one-row view showed last: the rows view's cursor goes there on return.
+        self.row_shown: int | None = None
+        self.quitting = False
         # True until the background work has started (tests wait for it to turn False).
         self.starting = True
         self.init_completion()
@@ -229,11 +232,18 @@ class InspectorApp(ExportAction, QuietStart, DatasetCompletion, AnalysisRunner, 
         if len(self.screen_stack) > 1:
             self.pop_screen()
 
-    def action_back_or_quit(self) -> None:
-        if len(self.screen_stack) > 1:
-            self.pop_screen()
-        else:
-            self.exit()
+    async def action_quit(self) -> None:
+        # `q` quits from every view (escape goes back); keys still queued while the app
+        # shuts down must find nothing to act on (see `check_action`).
+        self.quitting = True
+        self.exit()
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        """No action runs once quitting started: a key typed right after `q` (`q e`) would
+        open a dialog on a screen being torn down."""
+        if self.quitting:
+            return False
+        return super().check_action(action, parameters)
 
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)

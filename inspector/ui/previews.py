@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 
+from inspector.core.conversation import USER
+
 _SPACE = re.compile(r"\s+")
 #: Characters of a preview kept (wider than any terminal line).
 PREVIEW_CHARS = 400
@@ -21,9 +23,17 @@ def one_line(text: str, limit: int = PREVIEW_CHARS) -> str:
     return _SPACE.sub(" ", text[: limit * 2]).strip()[:limit]
 
 
+def _first_user(conv) -> str:
+    """The first user turn: what tells rows apart (a system prompt is often the same in all)."""
+    for turn in conv.turns:
+        if turn.role == USER and turn.content.strip():
+            return turn.content
+    return conv.prompt_text()  # no user turn: the system prompt (or nothing) it is
+
+
 def preview(conv) -> str:
-    """The prompt and the response of a conversation, on one line."""
-    prompt = one_line(conv.prompt_text(), PREVIEW_CHARS // 2)
+    """The first user turn and the response of a conversation, on one line."""
+    prompt = one_line(_first_user(conv), PREVIEW_CHARS // 2)
     response = one_line(conv.response_text(), PREVIEW_CHARS // 2)
     if not prompt:
         return response or "(empty)"

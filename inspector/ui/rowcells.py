@@ -8,15 +8,27 @@ from .analyses.indexes import NO_CLUSTER
 from .previews import Previews
 from .widgets.row_table import Cells, Column
 
+#: Usual short names of long split names; a split not here keeps its name up to this length.
+_SHORT = {"validation": "val", "valid": "val", "development": "dev", "evaluation": "eval"}
+SPLIT_CHARS = 6
+#: The decision column grows with the longest `drop:reason` up to this width.
+DECISION_MAX = 24
+
 
 def split_abbreviations(splits: list[str]) -> dict[str, str]:
-    """The shortest prefix telling each split apart: train/validation/test -> tr/v/te."""
+    """A short, readable name per split, unique among `splits`: train/validation/test ->
+    train/val/test. Long names are cut, but never to a prefix another split shares."""
     out = {}
     for s in splits:
-        n = 1
-        while any(o != s and o.startswith(s[:n]) for o in splits) and n < len(s):
+        short = _SHORT.get(s.lower(), s[:SPLIT_CHARS])
+        # Two splits cut to the same name: lengthen the prefix until it tells them apart.
+        n = len(short)
+        while n < len(s) and any(
+            o != s and (_SHORT.get(o.lower()) == short or o.startswith(short)) for o in splits
+        ):
             n += 1
-        out[s] = s[:n]
+            short = s[:n]
+        out[s] = short
     return out
 
 
@@ -28,15 +40,37 @@ class RowCells:
         self.session = app.session
         self.previews = Previews(app.session)
         self.short = split_abbreviations(self.session.splits)
-        labels = [self.label(self.session.total - 1)] if self.session.total else ["0"]
         self.columns = [
-            Column("row", "row", max(3, len(labels[0]))),
+            Column("row", "row", self.id_width()),
             Column("length", "preview", 0),
             Column("tokens", "tokens", 6, right=True),
             Column("cluster", "clu", 4, right=True),
             Column("flags", "flags", 14),
-            Column("decision", "decision", 8),
+            Column("decision", "decision", self.decision_width()),
         ]
+
+    def id_width(self) -> int:
+        """The widest row id: the last row of each split, so no id is ever cut."""
+        s = self.session
+        ends = [
+            s.offsets[i + 1] - 1 for i in range(len(s.splits)) if s.offsets[i + 1] > s.offsets[i]
+        ]
+        return max([3, *(len(self.label(int(g))) for g in ends)])
+
+    def decision_width(self) -> int:
+        """Wide enough for the longest `drop:reason` written so far (up to `DECISION_MAX`)."""
+        reasons = set(self.session.decisions.reasons.values())
+        longest = max((len(r) for r in reasons), default=0)
+        return max(8, min(DECISION_MAX, len("drop:") + longest)) if longest else 8
+
+    def fit_columns(self) -> bool:
+        """Resize the decision column to the reasons written now; whether it changed."""
+        width = self.decision_width()
+        i = next(i for i, c in enumerate(self.columns) if c.key == "decision")
+        if self.columns[i].width == width:
+            return False
+        self.columns[i] = Column("decision", "decision", width)
+        return True
 
     def label(self, gid: int) -> str:
         split, row = self.session.locate(gid)

@@ -107,20 +107,20 @@ def test_drop_survives_sigkill(sample_data, tmp_path):
     tmux = Tmux(tmp_path / "tmux.sock")
     try:
         tmux.start(command)
-        tmux.wait_for(lambda s: _row_line(s, "t:0") is not None, "the rows view")
+        tmux.wait_for(lambda s: _row_line(s, "train:0") is not None, "the rows view")
         tmux.keys("j", "j", "j")
         tmux.wait_for(lambda s: "4/500" in s, "the cursor on the fourth row")
         tmux.keys("d")
-        tmux.wait_for(lambda s: "drop" in (_row_line(s, "t:3") or ""), "row t:3 dropped")
+        tmux.wait_for(lambda s: "drop" in (_row_line(s, "train:3") or ""), "row train:3 dropped")
 
         os.kill(tmux.pid(), signal.SIGKILL)  # no chance to save anything on the way out
         time.sleep(0.5)
         tmux.kill_server()
 
         tmux.start(command)
-        screen = tmux.wait_for(lambda s: _row_line(s, "t:3") is not None, "the reopened app")
-        assert "drop" in _row_line(screen, "t:3"), screen
-        assert "drop" not in (_row_line(screen, "t:2") or ""), screen
+        screen = tmux.wait_for(lambda s: _row_line(s, "train:3") is not None, "the reopened app")
+        assert "drop" in _row_line(screen, "train:3"), screen
+        assert "drop" not in (_row_line(screen, "train:2") or ""), screen
         assert "4/500" in screen and "keep 0 drop 1" in screen, screen  # cursor restored too
         tmux.keys("q")
     finally:

@@ -30,7 +30,7 @@ async def test_table_is_virtual_and_walks_rows(make_app, settle):
         await pilot.press("G")  # the last row: the second split's row 29
         assert table.cursor == 499
         assert app.session.locate(table.cursor_gid) == ("validation", 29)
-        assert "v:29" in visible_text(table)
+        assert "val:29" in visible_text(table)
         await pilot.press("home", "pagedown")
         assert table.cursor == table.size.height - 2
 

@@ -124,7 +124,7 @@ async def test_decisions_survive_reopening(make_app, settle, tmp_path):
         table = again.screen.query_one(RowTable)
         assert table.cursor_gid == 3
         lines = [s.text for s in table.render_lines(table.region.reset_offset)]
-        assert any(line.startswith(" t:3 ") and "drop" in line for line in lines)
+        assert any(line.startswith(" train:3 ") and "drop" in line for line in lines)
 
 
 OTHER_INSTANCE = textwrap.dedent("""

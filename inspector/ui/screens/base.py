@@ -48,6 +48,13 @@ class ViewScreen(Screen):
     def compose_view(self) -> ComposeResult:
         yield from ()
 
+    def check_action(self, action: str, parameters) -> bool | None:
+        # Keys typed right after `q` (`q e`, `q /`) reach the view while the app shuts down:
+        # they must not open anything.
+        if self.app.quitting:
+            return False
+        return super().check_action(action, parameters)
+
     def on_mount(self) -> None:
         self.app.analysis_signal.subscribe(self, self.analysis_changed)
         self.app.decision_signal.subscribe(self, self.decisions_changed)

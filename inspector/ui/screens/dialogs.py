@@ -46,9 +46,12 @@ class AskText(ModalScreen[str | None]):
                 yield Label(self.hint)
 
     def on_mount(self) -> None:
-        inp = self.query_one(Input)
-        inp.cursor_blink = False  # no animation over a slow link
-        inp.focus()
+        # `query`, not `query_one`: a dialog opened by a key typed while the app quits is
+        # mounted without its children, and must not raise.
+        for inp in self.query(Input):
+            inp.cursor_blink = False  # no animation over a slow link
+            inp.select_all()  # typing replaces the previous text (a search, a reason)
+            inp.focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip())
@@ -90,7 +93,8 @@ class Choose(ModalScreen[Any]):
             )
 
     def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
+        for options in self.query(OptionList):  # none while the app quits (see AskText)
+            options.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(self.choices[int(event.option.id)][1])

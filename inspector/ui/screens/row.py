@@ -32,6 +32,7 @@ class RowScreen(TriageScreen):
         Binding("p,K", "walk(-1)", "Prev", id="row.previous"),
         Binding("right_square_bracket", "tab(1)", "Tab", id="row.next_tab"),
         Binding("left_square_bracket", "tab(-1)", "Previous tab", show=False, id="row.prev_tab"),
+        Binding("escape", "app.back", "Back", id="row.back"),
         Binding("j,down", "scroll(1)", "Scroll down", show=False, id="row.down"),
         Binding("k,up", "scroll(-1)", "Scroll up", show=False, id="row.up"),
     ]
@@ -66,8 +67,12 @@ class RowScreen(TriageScreen):
 
     # -- loading ------------------------------------------------------------------------------
 
+    def on_screen_resume(self) -> None:
+        self.app.row_shown = self.gid  # back from a related row: this one is shown again
+
     def load(self) -> None:
         s = self.app.session
+        self.app.row_shown = self.gid  # the rows view's cursor follows `n`/`p`
         split, row = s.locate(self.gid)
         try:
             self.conversation, self.problem = s.ds.conversation(split, row), None

@@ -45,6 +45,9 @@ class RowsScreen(TriageScreen):
         self.cells = RowCells(self.app)
         self.builder = RowSetBuilder(self.app)
         self.rowset: RowSet | None = None
+        # The row to put the cursor on once a filter waiting for an analysis can list it
+        # (the saved cursor of a reopened `flag=...` filter).
+        self.want_gid: int | None = None
 
     def compose_view(self) -> ComposeResult:
         yield RowTable(self.cells.columns, self.cells, id="rows-table")
@@ -62,7 +65,15 @@ class RowsScreen(TriageScreen):
         self.table.focus()
 
     def on_screen_resume(self) -> None:
-        self.take_request()
+        if not self.take_request():
+            self.follow_row_view()
+
+    def follow_row_view(self) -> None:
+        """Back from the one-row view: the cursor goes to the row it showed last."""
+        gid, self.app.row_shown = self.app.row_shown, None
+        pos = self.rowset.position(gid) if gid is not None and self.rowset else None
+        if pos is not None:
+            self.table.cursor = pos
 
     def take_request(self) -> bool:
         """Apply a filter another view asked for (`ShowRows`), if any."""
@@ -76,21 +87,34 @@ class RowsScreen(TriageScreen):
 
     def set_filter(self, f: Filter, focus_gid: int | None = None) -> None:
         """Show the rows of `f`, keeping the cursor on `focus_gid` (or the current row)."""
-        if focus_gid is None and self.rowset is not None:
+        if focus_gid is None and self.want_gid is not None:
+            focus_gid = self.want_gid
+        elif focus_gid is None and self.rowset is not None:
             focus_gid = self.table.cursor_gid
         self.rowset = self.builder.build(f)
         table = self.table
         table.sort_key = None if f.sort == "row" and not f.descending else f.sort
         table.descending = f.descending
         pos = self.rowset.position(focus_gid) if focus_gid is not None else None
+        self.want_gid = focus_gid if pos is None and self.rowset.waiting else None
+        table.empty_message = self._empty_message()
         table.set_order(self.rowset.order, pos or 0)
         self._save()
         self._update_status()
 
+    def _empty_message(self) -> str:
+        rs = self.rowset
+        if rs is None or len(rs):
+            return ""
+        if rs.waiting:
+            return f"waiting for {', '.join(rs.waiting)} to list {rs.filter.describe()}…"
+        return f"no rows match {rs.filter.describe()} · F clears the filter, / searches again"
+
     def _save(self) -> None:
         if self.rowset is not None:
+            cursor = self.want_gid if self.want_gid is not None else self.table.cursor_gid
             self.app.session.save_state(
-                STATE_KEY, {"filter": self.rowset.filter.to_json(), "cursor": self.table.cursor_gid}
+                STATE_KEY, {"filter": self.rowset.filter.to_json(), "cursor": cursor}
             )
 
     def _update_status(self) -> None:
@@ -113,6 +137,8 @@ class RowsScreen(TriageScreen):
     # -- events -------------------------------------------------------------------------------
 
     def on_row_table_cursor_moved(self, event: RowTable.CursorMoved) -> None:
+        if event.by_key:
+            self.want_gid = None  # the user chose another row while the filter waited
         self._save()
         self._update_status()
 
@@ -134,6 +160,7 @@ class RowsScreen(TriageScreen):
         f = self.rowset.filter if self.rowset else None
         if f is not None and (f.decision or f.sort == "decision"):
             self.set_filter(f)
+        self.cells.fit_columns()  # a longer reason widens the decision column
         self.table.invalidate()
         self._update_status()
 

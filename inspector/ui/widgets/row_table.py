@@ -86,11 +86,12 @@ class RowTable(ScrollView, can_focus=True, inherit_bindings=False):
     column = reactive(0, repaint=False, init=False)
 
     class CursorMoved(Message):
-        """The cursor moved to another row (`gid` None when the table is empty)."""
+        """The cursor moved to another row (`gid` None when the table is empty); `by_key`:
+        moved by the user, not by a new order."""
 
-        def __init__(self, table: RowTable, gid: int | None) -> None:
+        def __init__(self, table: RowTable, gid: int | None, by_key: bool = True) -> None:
             super().__init__()
-            self.table, self.gid = table, gid
+            self.table, self.gid, self.by_key = table, gid, by_key
 
     class Activated(Message):
         """Enter was pressed on a row."""
@@ -111,6 +112,8 @@ class RowTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._strips: dict[tuple, Strip] = {}
         self._styles: dict[tuple, Style] = {}
         self._center_pending = False
+        #: Shown in place of the rows when there are none (why, and how to get rows back).
+        self.empty_message = ""
 
     # -- data ---------------------------------------------------------------------------------
 
@@ -122,7 +125,7 @@ class RowTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._center_pending = not self.size.height
         self._scroll_cursor_into_view(center=True)
         self.refresh()
-        self.post_message(self.CursorMoved(self, self.cursor_gid))
+        self.post_message(self.CursorMoved(self, self.cursor_gid, by_key=False))
 
     @property
     def cursor_gid(self) -> int | None:
@@ -248,6 +251,9 @@ class RowTable(ScrollView, can_focus=True, inherit_bindings=False):
             return self._header(width)
         pos = int(self.scroll_offset.y) + y - 1
         if pos >= len(self.order):
+            if pos == 0 and self.empty_message:
+                style = self._style("row-table--muted")
+                return Strip([Segment(" " + _fit(self.empty_message, width - 1), style)])
             return Strip.blank(width, self.rich_style)
         gid = int(self.order[pos])
         key = self._key(gid, pos, width)
