@@ -52,3 +52,21 @@ async def test_text_tab_trained_labels_follow_the_mask(real_data, tmp_path, sett
         assert len(heads) == len(conv.turns)
         labelled = [i for i, h in enumerate(heads) if h.rstrip().endswith("trained")]
         assert labelled == expected
+
+
+async def test_tokens_tab_shows_a_byte_spelled_emoji_once(real_data, tmp_path, settle):
+    from inspector.ui.widgets.tokens import TokenView
+
+    ds = open_dataset(real_data / "llamafactory_alpaca_en_demo.json", state_dir=tmp_path / "s")
+    app = InspectorApp(Session(ds, Settings()), analyses=("summary",), view="rows")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        # Row 539 ends "take care of them 🌳🌲": four byte tokens each.
+        app.push_screen(RowScreen(539))
+        await settle(pilot)
+        view = app.screen.query_one(TokenView)
+        assert view.row is not None
+        text = shown(view)
+        assert text.count("🌳") == 1 and text.count("🌲") == 1
+        assert "···🌳···🌲" in text
+        assert "<0xF0>" not in text
