@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from inspector.core.bytetokens import byte_chars, visible
 from inspector.core.tokenize import IGNORE_INDEX
 
 # Two shades each, alternating token by token so that token boundaries stay visible.
@@ -13,6 +14,8 @@ TRAINED = ("bold black on green3", "bold black on dark_sea_green2")
 MASKED = ("grey62 on grey15", "grey50 on grey23")
 SPECIAL_MARK = "bold magenta"
 CUT = "bold white on red"
+#: Shown for each leading byte of a character spelled in byte tokens (the last shows it).
+BYTE_MARK = "·"
 
 
 def _token_text(text: str, offsets: tuple[int, int], token: str, special: bool) -> str:
@@ -20,13 +23,14 @@ def _token_text(text: str, offsets: tuple[int, int], token: str, special: bool) 
     shown = text[start:end] if end > start else token
     if special:
         return f"⟨{shown}⟩"
-    return shown.replace("\n", "↵\n").replace("\t", "→")
+    return visible(shown).replace("\n", "↵\n").replace("\t", "→")
 
 
 def _tokens_line(row, start: int = 0, stop: int | None = None, cut: int | None = None) -> Text:
     out = Text()
     stop = row.total_tokens if stop is None else stop
     text = row.rendered.text
+    chars = byte_chars(row.tokens)
     for i in range(start, stop):
         if cut is not None and i == cut:
             out.append(f" ✂ max_length {cut}: the model never sees what follows ", style=CUT)
@@ -35,7 +39,15 @@ def _tokens_line(row, start: int = 0, stop: int | None = None, cut: int | None =
         style = (TRAINED if trained else MASKED)[i % 2]
         if row.special[i]:
             style = f"{style} {SPECIAL_MARK}" if not trained else f"{style} underline"
-        out.append(_token_text(text, row.offsets[i], row.tokens[i], row.special[i]), style=style)
+        char = chars.get(i)
+        if char == "":  # a leading byte: the character is shown once, on its last byte
+            out.append(BYTE_MARK, style=f"{style} dim")
+        elif char is not None:
+            out.append(char, style=style)
+        else:
+            out.append(
+                _token_text(text, row.offsets[i], row.tokens[i], row.special[i]), style=style
+            )
     return out
 
 

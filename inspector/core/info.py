@@ -38,7 +38,9 @@ class RoleStats:
     def of(cls, lengths: np.ndarray) -> RoleStats:
         if lengths.size == 0:
             return cls(0, 0.0, 0, 0, 0, 0)
-        p = np.percentile(lengths, PERCENTILES, method="lower").astype(int)
+        # "higher" never reports a tail shorter than one the data holds: on a few turns p99
+        # is the longest turn, not the second longest (which hid a 26,000-character outlier).
+        p = np.percentile(lengths, PERCENTILES, method="higher").astype(int)
         return cls(
             int(lengths.size),
             float(lengths.mean()),

@@ -28,6 +28,17 @@ TEMPLATE_ROLE = "template"
 TEMPLATE_NAMES = ("alpaca", "chatml", "mistral", "llama3", "phi3", "tokenizer")
 
 
+def trained_turns(turns: list[Turn], mode: str) -> list[int]:
+    """Indices of `turns` the masking mode trains on: `all` every turn, `assistant` the turns
+    the source marks trained, `completion` only the last of those."""
+    if mode == "all":
+        return list(range(len(turns)))
+    marked = [i for i, t in enumerate(turns) if t.trained]
+    if mode == "completion":
+        return marked[-1:]
+    return marked
+
+
 class Piece(NamedTuple):
     """A span `[start, end)` of the rendered text: part of turn `turn` (-1: of no turn).
 
@@ -59,12 +70,7 @@ class Rendered:
 
     def trained_turns(self, mode: str) -> list[int]:
         """Indices of the turns the masking mode trains on (`all` trains every turn)."""
-        if mode == "all":
-            return list(range(len(self.turns)))
-        marked = [i for i, t in enumerate(self.turns) if t.trained]
-        if mode == "completion":
-            return marked[-1:]
-        return marked
+        return trained_turns(self.turns, mode)
 
     def spans(self, turn: int, part: str) -> list[tuple[int, int]]:
         """The `(start, end)` spans of one part of one turn, in text order."""

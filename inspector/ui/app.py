@@ -110,7 +110,10 @@ class InspectorApp(ExportAction, QuietStart, DatasetCompletion, AnalysisRunner, 
         # screen it would then switch away from: one screen and two CSS passes fewer before
         # the first frame.
         self.DEFAULT_MODE = self.initial_view
-        super().__init__()
+        # Under NO_COLOR, Textual turns colours to greys (its Monochrome filter), which only
+        # works on RGB colours: an ANSI theme's "default" colours would all become black on
+        # black. Converting ANSI colours to RGB first keeps every bundled theme readable.
+        super().__init__(ansi_color=False if "NO_COLOR" in os.environ else None)
         self.session = session
         self.animation_level = "none"  # nothing that floods a slow SSH link
         self.analysis_signal: Signal[str] = Signal(self, "analysis")

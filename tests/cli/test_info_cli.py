@@ -212,3 +212,15 @@ def test_folder_of_datasets_says_which(tmp_path):
 def test_every_command_has_help(cmd):
     r = CliRunner().invoke(main, [cmd, "--help"])
     assert r.exit_code == 0 and "Usage" in r.output
+
+
+def test_percentiles_do_not_understate_the_tail_of_a_small_set(real_data):
+    # The toy chat file has 8 assistant turns, one of 26,000 characters: p99 over 8 values
+    # must be that turn, and p90 too (nearest rank 0.9 * 7 = 6.3 rounds up to the longest).
+    out = info_json(real_data / "openai-cookbook_toy_chat_fine_tuning.jsonl")
+    a = out["roles"]["assistant"]
+    assert a["turns"] == 8 and a["max"] == 26_000
+    assert a["p99"] == a["max"] and a["p90"] == a["max"]
+    assert a["p50"] <= a["p90"] <= a["p99"] <= a["max"]
+    text = info(real_data / "openai-cookbook_toy_chat_fine_tuning.jsonl").output
+    assert "p99" in text and "max" in text and "26,000" in text

@@ -165,3 +165,34 @@ def test_one_view_at_a_time_and_help(rasbt, tmp_path):
         "--pack-index",
     ):
         assert option in help_text
+
+
+def test_emoji_spelled_in_byte_tokens_print_once(real_data, tmp_path):
+    # Row 539 of the LLaMA-Factory alpaca demo ends "take care of them 🌳🌲": neither is in
+    # the vocabulary, so each is four byte tokens, which all map to the whole character.
+    r = tokens(real_data / "llamafactory_alpaca_en_demo.json", "--row", 539, state=tmp_path)
+    assert r.exit_code == 0, r.output
+    assert r.output.count("🌳") == 1 and r.output.count("🌲") == 1
+    assert "them ···🌳···🌲 " in r.output
+
+
+def test_joined_emoji_and_flags_print_once_and_keep_columns(tmp_path):
+    data = tmp_path / "emoji.jsonl"
+    row = {
+        "messages": [
+            {"role": "user", "content": "Family 👨\u200d👩\u200d👧 in 🇫🇷?"},
+            {"role": "assistant", "content": "Oui 👍🏽"},
+        ]
+    }
+    data.write_text(json.dumps(row, ensure_ascii=False) + "\n")
+    out = tokens(data, "--row", 0, state=tmp_path).output
+    for char in ("👨", "👩", "👧", "🇫", "🇷"):
+        assert out.count(char) == 1, (char, out)
+    # The joiner shows as a code, so the terminal cannot glue the family into one glyph
+    # narrower than the columns counted; the flag's letters are kept apart by the marks.
+    assert "···👨<U+200D>···👩<U+200D>···👧" in out and "···🇫···🇷" in out
+    table = tokens(data, "--row", 0, "--ids", state=tmp_path).output
+    from rich.cells import cell_len
+
+    widths = {cell_len(line) for line in table.splitlines()[4:] if line.strip()}
+    assert len(widths) == 1, widths  # every line of the ids table has the same width

@@ -126,6 +126,8 @@ class TokenIndex:
     def __init__(self, session, result: dict):
         self.total = np.asarray(result["tokens"], dtype=np.int32)
         self.trained = np.asarray(result["trained"], dtype=np.int32)
+        #: Trained tokens before truncation (older caches lack it: then as `trained`).
+        self.trained_before = np.asarray(result.get("trained_before", self.trained), dtype=np.int32)
         self.truncated = np.asarray(result["truncated"], dtype=bool)
         self.failed = np.asarray(result.get("failed", np.zeros(len(self.total))), dtype=bool)
         self.max_length = int(result.get("max_length", 0))

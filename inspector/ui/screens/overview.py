@@ -48,9 +48,12 @@ class OverviewScreen(ViewScreen):
         self.query_one("#overview-body").focus()
         self.status("the dataset at a glance · 2 rows · ? keys · ctrl+p commands")
 
+    #: sections that also show an analysis they do not wait for (flags: the token linter's)
+    ALSO_SHOWS = {"flags": "tokens"}
+
     def analysis_changed(self, name: str) -> None:
         for section, needs in self.SECTIONS.items():
-            if needs == name:
+            if name in (needs, self.ALSO_SHOWS.get(section)):
                 self.query_one(f"#{section}", Gated).sync()
 
     def decisions_changed(self, label: str) -> None:
@@ -92,6 +95,10 @@ class OverviewScreen(ViewScreen):
         )
         if not reasons:
             return head
+        # Drops made without a reason count too, so the table adds up to every drop.
+        unexplained = counts["drop"] - sum(reasons.values())
+        if unexplained > 0:
+            reasons["(no reason)"] = unexplained
         return Group(
             head,
             counts_table(list(reasons.items()), counts["drop"], headers=("drop reason", "rows")),
@@ -156,7 +163,18 @@ class OverviewScreen(ViewScreen):
         dups.append(f"contamination: {len(scan.hits):,} hits in {scan.contaminated.size:,} rows")
         if scan.leakage:
             dups.append(f"\nsplit leakage: {len(scan.leakage):,}")
-        return Group(flags, dups)
+        parts = [flags, dups]
+        if self.app.index("tokens") is None:
+            # The token linter's flags (too_long, no_trained_tokens...) join the table later.
+            parts.insert(
+                1,
+                Text(
+                    "token flags (too_long, no_trained_tokens, assistant_turn_untrained) "
+                    "appear when the tokens analysis finishes",
+                    style="italic",
+                ),
+            )
+        return Group(*parts)
 
     def render_clusters(self):
         clusters = self.app.index("clusters")

@@ -36,6 +36,17 @@ def pack_bar(lengths: list[int], max_length: int, width: int = BAR) -> Text:
     return text
 
 
+def truncation_facts(tokens, lo: int, hi: int) -> tuple[int, int, int]:
+    """`(rows cut, tokens cut, trained tokens cut)` by `max_length` in rows `[lo, hi)`."""
+    known = tokens.known()[lo:hi]
+    total = tokens.total[lo:hi][known].astype(np.int64)
+    cut = np.clip(total - tokens.max_length, 0, None)
+    trained_lost = tokens.trained_before[lo:hi][known].astype(np.int64) - tokens.trained[lo:hi][
+        known
+    ].astype(np.int64)
+    return int((cut > 0).sum()), int(cut.sum()), int(np.clip(trained_lost, 0, None).sum())
+
+
 class PacksScreen(ViewScreen):
     """`t` switches the strategy, `x` the split; enter opens the first row of a pack."""
 
@@ -60,6 +71,8 @@ class PacksScreen(ViewScreen):
         self.split_index = 0
         self.packing = None
         self.split_offset = 0
+        self.split_name = ""
+        self.truncation = (0, 0, 0)
 
     def compose_view(self) -> ComposeResult:
         yield AnalysisPanel("tokens")
@@ -87,7 +100,10 @@ class PacksScreen(ViewScreen):
         # What a trainer packs: each row cut at max_length; rows without tokens take no room.
         lengths = np.clip(tokens.total[lo:hi], 0, tokens.max_length).astype(np.int64)
         lengths[tokens.failed[lo:hi]] = 0
+        self.split_name = split
+        self.truncation = truncation_facts(tokens, lo, hi)
         self.query_one("#packs-head", Static).update(f"packing {split} with {self.strategy}…")
+        self.status(f"packing {split} with {self.strategy}…")
         self.compute(split, self.strategy, lengths, tokens.max_length)
 
     @work(thread=True, exclusive=True, group="packs", exit_on_error=False)
@@ -110,9 +126,17 @@ class PacksScreen(ViewScreen):
         head.append(
             f"{split} · {packing.strategy} · pack length {packing.capacity:,} · ", style="bold"
         )
+        rows, cut, trained_lost = self.truncation
+        # Rows are cut at max_length before they are packed (as a trainer does), so the
+        # packing itself loses nothing: what is lost is what those cuts removed.
         head.append(
             f"{len(packing):,} packs · efficiency {packing.efficiency:.1%} · "
-            f"{packing.tokens_lost:,} tokens lost to truncation\n"
+            + (
+                f"{rows:,} rows cut at {packing.capacity:,} before packing: {cut:,} tokens "
+                f"lost, {trained_lost:,} of them trained\n"
+                if rows
+                else "no row longer than the pack length\n"
+            )
         )
         for row in table:
             head.append(
@@ -138,6 +162,8 @@ class PacksScreen(ViewScreen):
         detail = self.query_one("#packs-detail", Static)
         if options.highlighted is None or self.packing is None or not len(self.packing):
             detail.update("")
+            # Say so: the footer must not keep describing the previous split's pack.
+            self.status(f"{self.split_name}: no packs · t strategy · x split")
             return
         p = options.highlighted
         s = self.app.session
@@ -152,7 +178,7 @@ class PacksScreen(ViewScreen):
         text.append(f"padding {self.packing.capacity - at:,}", style="dim")
         detail.update(text)
         self.status(
-            f"pack {p}: {len(self.packing.pack(p))} sequences · t strategy · "
+            f"{self.split_name} pack {p}: {len(self.packing.pack(p))} sequences · t strategy · "
             "x split · enter opens its rows"
         )
 

@@ -79,7 +79,9 @@ class RowScreen(TriageScreen):
         except RowError as err:
             self.conversation, self.problem = None, err.reason
         self.evidence: list[str] = []
-        self.query_one("#row-text", ConversationView).show(self.conversation, self.problem)
+        self.query_one("#row-text", ConversationView).show(
+            self.conversation, self.problem, mask=s.settings.mask
+        )
         self.show_head()
         self.show_flags()
         self.show_related()

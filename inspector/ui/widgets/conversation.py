@@ -10,6 +10,8 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from inspector.core.templates import trained_turns
+
 #: Caps what one turn shows: a multi-megabyte row must not freeze the terminal.
 MAX_TURN_CHARS = 20_000
 
@@ -50,10 +52,17 @@ class ConversationView(Static):
         self.conversation = None
         self.problem: str | None = None
         self.needles: list[str] = []
+        self.mask = "assistant"
 
-    def show(self, conversation, problem: str | None = None, needles=None) -> None:
+    def show(
+        self, conversation, problem: str | None = None, needles=None, mask: str | None = None
+    ) -> None:
+        """Show `conversation`; `mask` (completion, assistant, all) decides which turns are
+        labelled trained, as the token pipeline decides them."""
         self.conversation, self.problem = conversation, problem
         self.needles = list(needles or [])
+        if mask is not None:
+            self.mask = mask
         self.update(self.build())
 
     def on_mount(self) -> None:
@@ -75,13 +84,21 @@ class ConversationView(Static):
                     style=self.get_component_rich_style("conversation--meta"),
                 )
             )
-        parts.extend(self._turns(conv.turns))
+        if conv.chosen is None:
+            parts.extend(self._turns(conv.turns, self._trained(conv.turns)))
+        else:
+            # The prompt is shared: its turns count as trained as the chosen side sees them.
+            parts.extend(self._turns(conv.turns, self._trained(conv.turns + conv.chosen)))
         if conv.chosen is not None:
             grid = Table(expand=True, show_lines=False, pad_edge=False, box=None, padding=(0, 1))
             label = "chosen" + (" (prompts differ)" if conv.prompts_differ else "")
             grid.add_column(label, ratio=1)
             grid.add_column("rejected", ratio=1)
-            grid.add_row(Group(*self._turns(conv.chosen)), Group(*self._turns(conv.rejected or [])))
+            sides = []
+            for side in (conv.chosen, conv.rejected or []):
+                trained = self._trained(conv.turns + side)
+                sides.append(Group(*self._turns(side, trained, offset=len(conv.turns))))
+            grid.add_row(*sides)
             parts.append(grid)
         if conv.label is not None:
             parts.append(
@@ -92,18 +109,23 @@ class ConversationView(Static):
             )
         return Group(*parts)
 
-    def _turns(self, turns) -> list[RenderableType]:
+    def _trained(self, turns) -> set[int]:
+        """Indices of `turns` the session's mask mode trains on."""
+        return set(trained_turns(turns, self.mask))
+
+    def _turns(self, turns, trained: set[int], offset: int = 0) -> list[RenderableType]:
         role_style = self.get_component_rich_style("conversation--role")
         trained_style = self.get_component_rich_style("conversation--trained")
         evidence = self.get_component_rich_style("conversation--evidence")
         out: list[RenderableType] = []
-        for turn in turns:
-            head = Text(f"── {turn.role}", style=trained_style if turn.trained else role_style)
+        for i, turn in enumerate(turns, offset):
+            is_trained = i in trained
+            head = Text(f"── {turn.role}", style=trained_style if is_trained else role_style)
             if turn.source_role and turn.source_role != turn.role:
                 head.append(f" ({turn.source_role})")
             if turn.name:
                 head.append(f" name={turn.name}")
-            if turn.trained:
+            if is_trained:
                 head.append("  trained")
             out.append(head)
             out.append(highlight(turn.content, self.needles, evidence))

@@ -293,7 +293,10 @@ class RowTable(ScrollView, can_focus=True, inherit_bindings=False):
         segments = [Segment(mark, self._style(state, "row-table--mark"))]
         for col, w in zip(self.columns, self.widths(width), strict=True):
             text, cls = cells.get(col.key, ("", ""))
-            segments.append(Segment(_fit(text, w, col.right), self._style(state, cls)))
+            # Muted text is chosen for the plain background: on the cursor, the cursor's own
+            # colour goes over it (flag and decision colours keep theirs).
+            names = (cls, state) if is_cursor and cls == "row-table--muted" else (state, cls)
+            segments.append(Segment(_fit(text, w, col.right), self._style(*names)))
             segments.append(Segment(" ", base))
         return Strip(segments).adjust_cell_length(width, base)
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from rich.console import Group
+from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static
+
+from inspector.core.bytetokens import byte_chars, visible
 
 #: Tokens drawn at most (a 100k-token row must not freeze the terminal).
 MAX_TOKENS = 6000
@@ -17,7 +20,7 @@ def token_text(token: str) -> str:
         return _SPACE_MARKS[token]
     for mark, repl in (("▁", " "), ("Ġ", " "), ("Ċ", "↵\n")):
         token = token.replace(mark, repl)
-    return token
+    return visible(token)
 
 
 class TokenView(Static):
@@ -72,6 +75,9 @@ class TokenView(Static):
         body = Text()
         labels, special = row.labels, row.special
         n = min(len(row.tokens), MAX_TOKENS)
+        # A character spelled in byte tokens shows once, on its last byte; `·` on the others.
+        chars = byte_chars(row.tokens[:n])
+        dim = Style(dim=True)
         for i in range(n):
             if i == row.max_length:
                 body.append(f" ✂ {row.max_length:,} ", style("token-view--cut"))
@@ -83,7 +89,11 @@ class TokenView(Static):
                 cls = "token-view--trained-alt" if i % 2 else "token-view--trained"
             else:
                 cls = "token-view--masked-alt" if i % 2 else "token-view--masked"
-            body.append(token_text(row.tokens[i]), style(cls))
+            char = chars.get(i)
+            if char == "":
+                body.append("·", style(cls) + dim)
+            else:
+                body.append(token_text(row.tokens[i]) if char is None else char, style(cls))
         if len(row.tokens) > n:
             body.append(f"\n… {len(row.tokens) - n:,} more tokens", style("token-view--legend"))
         return Group(legend, facts, Text(""), body)
