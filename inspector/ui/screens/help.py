@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,6 +20,16 @@ PREFIX_NOTES = (
 )
 
 
+def widget_name(node) -> str:
+    """A section name for a focused widget's keys: `RowTable` reads "row table"."""
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", type(node).__name__).lower()
+
+
+def view_name(screen: Screen) -> str:
+    """What the help title calls the view: its `HELP_NAME`, else its `VIEW`."""
+    return getattr(screen, "HELP_NAME", "") or getattr(screen, "VIEW", "") or "current"
+
+
 def key_rows(screen: Screen) -> list[tuple[str, str, str, str]]:
     """`(where, keys, description, binding id)` for every binding active on `screen`."""
     grouped: dict[tuple, list] = {}
@@ -30,9 +42,7 @@ def key_rows(screen: Screen) -> list[tuple[str, str, str, str]]:
     rows = []
     for node, binding, keys in grouped.values():
         where = (
-            "everywhere"
-            if node is app
-            else ("this view" if node is screen else type(node).__name__)
+            "everywhere" if node is app else ("this view" if node is screen else widget_name(node))
         )
         rows.append(
             (
@@ -79,7 +89,7 @@ class HelpScreen(ModalScreen[None]):
                 table.add_row(Text(where, style="bold underline"), "", "")
             table.add_row(keys, desc, ident)
         title = Text(
-            f"Keys of the {getattr(self.of, 'VIEW', '') or 'current'} view   (escape closes)",
+            f"Keys of the {view_name(self.of)} view   (escape closes)",
             style="bold",
         )
         with VerticalScroll():

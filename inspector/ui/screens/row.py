@@ -27,6 +27,7 @@ class RowScreen(TriageScreen):
     """Pushed over the rows view; `n`/`p` walk the rows of the list it was opened from."""
 
     VIEW = "rows"
+    HELP_NAME = "one-row"
     BINDINGS = [
         Binding("n,J", "walk(1)", "Next", id="row.next"),
         Binding("p,K", "walk(-1)", "Prev", id="row.previous"),
