@@ -41,7 +41,9 @@ async def test_flags_table_lists_the_token_linter_flags_too(make_app, settle):
         tokens = app.index("tokens")
         token_codes = {c for c, g in tokens.flags.items() if len(g)}
         assert token_codes, "the chat sample has rows the token linter flags"
-        shown = table_rows(body(app, "flags"))
+        text = body(app, "flags")
+        assert "contamination: not checked (open with --against TEST_FILE)" in text
+        shown = table_rows(text)
         # Every code the rows view's filter menu offers, with the same count.
         assert shown == {code: len(g) for code, g in flags.items()}
         assert token_codes <= set(shown)

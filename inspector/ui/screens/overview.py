@@ -160,9 +160,17 @@ class OverviewScreen(ViewScreen):
             )
         if not scan.groups:
             dups.append("no duplicates\n")
-        dups.append(f"contamination: {len(scan.hits):,} hits in {scan.contaminated.size:,} rows")
+        if self.app.session.settings.against:
+            dups.append(
+                f"contamination: {len(scan.hits):,} hits in {scan.contaminated.size:,} rows"
+            )
+        else:
+            dups.append("contamination: not checked (open with --against TEST_FILE)")
         if scan.leakage:
-            dups.append(f"\nsplit leakage: {len(scan.leakage):,}")
+            dups.append(
+                f"\nsplit leakage: {len(scan.leakage):,} duplicate groups span two splits "
+                "(the same example in train and a held-out split)"
+            )
         parts = [flags, dups]
         if self.app.index("tokens") is None:
             # The token linter's flags (too_long, no_trained_tokens...) join the table later.
