@@ -129,13 +129,20 @@ class InspectorApp(ExportAction, QuietStart, DatasetCompletion, AnalysisRunner, 
         self.init_completion()
         self.init_analyses(enabled=analyses)
         names = register_themes(self, user_theme)
-        self.theme = theme if theme in names else DEFAULT_THEME
+        # --theme wins; else the theme chosen last time (palette), else the default.
+        saved = session.load_state("theme", None)
+        self.theme = theme if theme in names else saved if saved in names else DEFAULT_THEME
 
     def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
         self._thread_pool = _NoWaitExecutor(thread_name_prefix="inspector")
         asyncio.get_running_loop().set_default_executor(self._thread_pool)
         self.go(self.initial_view)
         self.call_after_refresh(self.first_frame_out)
+
+    def _remember_theme(self, theme) -> None:
+        if self.session.load_state("theme", None) != theme.name:
+            self.session.save_state("theme", theme.name)
 
     def first_frame_out(self) -> None:
         # `inspector open` turns the garbage collector off while it starts (cli/open_app.py).

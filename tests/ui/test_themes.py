@@ -133,3 +133,18 @@ def test_wheel_carries_the_themes_and_the_loader_finds_them(tmp_path):
     folder, names = out.stdout.splitlines()
     assert folder == str(tmp_path / "site" / "inspector" / "_themes")
     assert BUNDLED <= set(eval(names))
+
+
+@pytest.mark.anyio
+async def test_the_theme_chosen_is_kept_for_the_next_open(make_app, settle, tmp_path):
+    state = tmp_path / "theme-state"
+    app = make_app(view="rows", state=state, analyses=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.theme == DEFAULT_THEME
+        app.theme = "inspector-light"  # what the palette's theme switcher does
+        await settle(pilot)
+    reopened = make_app(view="rows", state=state, analyses=False)
+    assert reopened.theme == "inspector-light"
+    forced = make_app(view="rows", state=state, analyses=False, theme="inspector-contrast")
+    assert forced.theme == "inspector-contrast"  # --theme wins over the saved one
