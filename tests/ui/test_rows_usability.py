@@ -163,3 +163,31 @@ async def test_an_empty_result_says_so_and_how_to_clear_it(make_app, settle):
         await pilot.press("F")
         assert len(table.order) == 500
         assert "no rows match" not in "\n".join(lines_of(table))
+
+
+def test_a_long_dataset_name_never_pushes_the_view_tabs_off(sample_data, tmp_path):
+    import shutil
+
+    from inspector.core.dataset import open_dataset
+    from inspector.ui.app import InspectorApp
+    from inspector.ui.session import Session
+    from inspector.ui.widgets.bars import ViewBar
+
+    long_name = tmp_path / "llamafactory_kto_en_demo_with_a_very_long_descriptive_name.jsonl"
+    shutil.copy(sample_data / "sft" / "train.jsonl", long_name)
+
+    async def check(width: int) -> str:
+        ds = open_dataset(long_name, state_dir=tmp_path / "state")
+        app = InspectorApp(Session(ds), analyses=False, view="rows")
+        async with app.run_test(size=(width, 24)) as pilot:
+            await pilot.pause()
+            bar = app.screen.query_one(ViewBar).render_bar().plain
+            assert len(bar) <= width, bar
+            assert bar.rstrip().endswith("6 packs"), bar
+            return bar
+
+    import asyncio
+
+    assert "…" in asyncio.run(check(80))
+    wide = asyncio.run(check(110))
+    assert "llamafactory_kto" in wide and "name.jsonl" in wide  # both ends of the name

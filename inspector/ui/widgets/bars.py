@@ -34,13 +34,28 @@ class ViewBar(Static):
 
     def render_bar(self) -> Text:
         session = self.app.session
+        tabs = [(name, f" {key} {title} ") for name, key, title in VIEWS]
+        # The view tabs always fit: a long dataset name is shortened in the middle instead.
+        width = self.size.width or self.app.size.width or 80
+        fmt = f"{session.ds.format} "
+        room = width - sum(len(label) for _, label in tabs) - len(fmt) - 2
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f" {session.name} ", style="bold")
-        text.append(f"{session.ds.format} ", style="italic")
-        for name, key, title in VIEWS:
-            label = f" {key} {title} "
+        text.append(f" {middle_cut(session.name, max(room, 8))} ", style="bold")
+        text.append(fmt, style="italic")
+        for name, label in tabs:
             text.append(label, style="reverse bold" if name == self.current else "")
         return text
+
+    def on_resize(self) -> None:
+        self.update(self.render_bar())
+
+
+def middle_cut(name: str, room: int) -> str:
+    """`name` in at most `room` characters, the cut in the middle (both ends tell names apart)."""
+    if len(name) <= room:
+        return name
+    head = (room - 1) // 2
+    return name[:head] + "…" + name[len(name) - (room - 1 - head) :]
 
 
 class StatusLine(Static):
