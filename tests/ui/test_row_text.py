@@ -70,3 +70,21 @@ async def test_tokens_tab_shows_a_byte_spelled_emoji_once(real_data, tmp_path, s
         assert text.count("🌳") == 1 and text.count("🌲") == 1
         assert "···🌳···🌲" in text
         assert "<0xF0>" not in text
+
+
+async def test_an_unreadable_row_shows_its_problem_and_the_record_as_stored(tmp_path, settle):
+    data = tmp_path / "rows.jsonl"
+    data.write_text(
+        '{"instruction": "Say hi", "output": "Hi!"}\n'
+        '{"instruction": 5, "output": "a number for an instruction"}\n'
+    )
+    ds = open_dataset(data, state_dir=tmp_path / "state")
+    app = InspectorApp(Session(ds), analyses=False, view="rows")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.push_screen(RowScreen(1))
+        await settle(pilot)
+        text = shown(app.screen.query_one("#row-text", ConversationView))
+        assert "this row cannot be shown: instruction is a number (5), not text" in text
+        assert "the row as stored:" in text
+        assert '"output": "a number for an instruction"' in text

@@ -23,6 +23,17 @@ from .base import Target, TriageScreen
 TABS = ("text", "tokens", "flags", "related")
 
 
+def stored_record(ds, split: str, row: int, limit: int = 4000) -> str:
+    """A row as the input holds it, as JSON (cut at `limit` characters)."""
+    import json
+
+    try:
+        text = json.dumps(ds.raw_row(split, row), ensure_ascii=False, indent=1, default=str)
+    except Exception as err:  # noqa: BLE001 - the record itself may be what is broken
+        return f"(could not be read: {err})"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class RowScreen(TriageScreen):
     """Pushed over the rows view; `n`/`p` walk the rows of the list it was opened from."""
 
@@ -75,13 +86,15 @@ class RowScreen(TriageScreen):
         s = self.app.session
         self.app.row_shown = self.gid  # the rows view's cursor follows `n`/`p`
         split, row = s.locate(self.gid)
+        raw = None
         try:
             self.conversation, self.problem = s.ds.conversation(split, row), None
         except RowError as err:
             self.conversation, self.problem = None, err.reason
+            raw = stored_record(s.ds, split, row)
         self.evidence: list[str] = []
         self.query_one("#row-text", ConversationView).show(
-            self.conversation, self.problem, mask=s.settings.mask
+            self.conversation, self.problem, mask=s.settings.mask, raw=raw
         )
         self.show_head()
         self.show_flags()

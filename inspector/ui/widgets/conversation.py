@@ -53,13 +53,20 @@ class ConversationView(Static):
         self.problem: str | None = None
         self.needles: list[str] = []
         self.mask = "assistant"
+        self.raw: str | None = None
 
     def show(
-        self, conversation, problem: str | None = None, needles=None, mask: str | None = None
+        self,
+        conversation,
+        problem: str | None = None,
+        needles=None,
+        mask: str | None = None,
+        raw: str | None = None,
     ) -> None:
         """Show `conversation`; `mask` (completion, assistant, all) decides which turns are
-        labelled trained, as the token pipeline decides them."""
-        self.conversation, self.problem = conversation, problem
+        labelled trained, as the token pipeline decides them. A row that cannot be normalized
+        shows its `problem` and its `raw` record as stored."""
+        self.conversation, self.problem, self.raw = conversation, problem, raw
         self.needles = list(needles or [])
         if mask is not None:
             self.mask = mask
@@ -71,7 +78,11 @@ class ConversationView(Static):
 
     def build(self) -> RenderableType:
         if self.conversation is None:
-            return Text(f"this row cannot be shown: {self.problem}" if self.problem else "")
+            text = Text(f"this row cannot be shown: {self.problem}" if self.problem else "")
+            if self.raw:
+                text.append("\n\nthe row as stored:\n", style="bold")
+                text.append(self.raw)
+            return text
         conv = self.conversation
         parts: list[RenderableType] = []
         if conv.extra:
