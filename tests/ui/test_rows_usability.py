@@ -191,3 +191,15 @@ def test_a_long_dataset_name_never_pushes_the_view_tabs_off(sample_data, tmp_pat
     assert "…" in asyncio.run(check(80))
     wide = asyncio.run(check(110))
     assert "llamafactory_kto" in wide and "name.jsonl" in wide  # both ends of the name
+
+
+async def test_the_filter_menu_counts_every_decision_state(make_app, settle):
+    app = make_app(view="rows", analyses=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("d", "j", "d", "j", "a")
+        labels = [label for label, _ in app.screen.filter_choices()]
+        total = app.session.total
+        assert "decision: dropped (2)" in labels
+        assert "decision: kept (1)" in labels
+        assert f"decision: undecided ({total - 3:,})" in labels

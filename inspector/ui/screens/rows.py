@@ -243,7 +243,10 @@ class RowsScreen(TriageScreen):
         out += [
             (f"decision: dropped ({counts['drop']:,})", {"decision": "drop"}),
             (f"decision: kept ({counts['keep']:,})", {"decision": "keep"}),
-            ("decision: undecided", {"decision": "none"}),
+            (
+                f"decision: undecided ({s.total - counts['drop'] - counts['keep']:,})",
+                {"decision": "none"},
+            ),
         ]
         flags = self.app.index("flags")
         if flags is not None:
