@@ -10,6 +10,7 @@ from inspector.cli.common import dataset_options, handle_input_errors, open_from
 from inspector.cli.progress import run_with_progress
 
 #: How many problem rows the human-readable output lists before summarizing the rest.
+SHOW_FILES = 5
 SHOW_PROBLEMS = 20
 
 
@@ -38,10 +39,22 @@ def _print_summary(summary) -> None:
     from rich.table import Table
 
     console = Console()
-    mapped = {k: v for k, v in summary.column_map.items() if k != v}
     console.print(f"[bold]{summary.path}[/]  format: [bold cyan]{summary.format}[/]")
-    if mapped:
-        console.print("columns: " + ", ".join(f"{k} <- {v}" for k, v in mapped.items()))
+    if summary.column_map:
+        # Every column the format reads; `field <- source` where --map renamed one.
+        console.print(
+            "columns: "
+            + ", ".join(k if k == v else f"{k} <- {v}" for k, v in summary.column_map.items()),
+            markup=False,
+            highlight=False,
+        )
+    files = list(summary.files or [])
+    if len(files) > 1:
+        shown = ", ".join(str(f) for f in files[:SHOW_FILES])
+        more = (
+            f" and {len(files) - SHOW_FILES:,} more (see --json)" if len(files) > SHOW_FILES else ""
+        )
+        console.print(f"files ({len(files):,}): {shown}{more}", markup=False, highlight=False)
     splits = Table(title="splits", title_justify="left")
     splits.add_column("split")
     splits.add_column("rows", justify="right")

@@ -224,3 +224,14 @@ def test_percentiles_do_not_understate_the_tail_of_a_small_set(real_data):
     assert a["p50"] <= a["p90"] <= a["p99"] <= a["max"]
     text = info(real_data / "openai-cookbook_toy_chat_fine_tuning.jsonl").output
     assert "p99" in text and "max" in text and "26,000" in text
+
+
+def test_text_output_names_the_columns_read_and_the_files(sample_data, tmp_path):
+    from click.testing import CliRunner
+
+    from inspector.cli import main
+
+    r = CliRunner().invoke(main, ["info", str(sample_data / "sft"), "--state", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    assert "columns: instruction, input, output" in r.output
+    assert "files (2): " in r.output and "validation.jsonl" in r.output
