@@ -49,3 +49,6 @@ def main() -> None:
     Open a dataset in the terminal app with `inspector open PATH`, or run the same analyses
     headless with `info`, `tokens`, `scan` and `export`.
     """
+    from inspector.core.processes import allow_workers
+
+    allow_workers()  # the `inspector` script is import-safe: flag workers may start it

@@ -50,8 +50,11 @@ def test_workers_find_exactly_what_the_serial_pass_finds(real_data, monkeypatch)
 
 def test_worker_count_follows_the_data_size(monkeypatch):
     monkeypatch.delenv("INSPECTOR_FLAG_WORKERS", raising=False)
-    assert worker_count(MIN_ROWS - 1) == 0
     monkeypatch.setattr("inspector.core.flags.parallel.usable_cpus", lambda: 8)
+    monkeypatch.setattr("inspector.core.processes._allowed", False)
+    assert worker_count(1_000_000) == 0  # a script using the core: serial unless it opts in
+    monkeypatch.setattr("inspector.core.processes._allowed", True)
+    assert worker_count(MIN_ROWS - 1) == 0
     assert worker_count(1_000_000) == 8
     assert worker_count(MIN_ROWS) == 2
     monkeypatch.setattr("inspector.core.flags.parallel.usable_cpus", lambda: 1)

@@ -7,7 +7,11 @@ a Textual app or the Rust tokenizer's pool) and yields their findings in submiss
 the result is the same as the serial pass, row for row. Workers come from a fork server
 (`spawn` where there is none), started with a real standard error: see `usable_stderr`.
 
-`INSPECTOR_FLAG_WORKERS` overrides the worker count (0: always serial).
+Workers start the caller's main module again (as `multiprocessing` does), which is only safe
+when it is guarded by ``if __name__ == "__main__":``. So they are used where that is known: the
+`inspector` command (and its app) calls `inspector.core.processes.allow_workers()`; a script
+using the core gets the serial pass unless it calls that too or sets `INSPECTOR_FLAG_WORKERS`
+(the worker count; 0: always serial).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from contextlib import contextmanager
 
 from inspector.core.conversation import Conversation
 from inspector.core.flags.base import Finding
+from inspector.core.processes import workers_allowed
 
 #: Fewer rows than this are flagged in the calling process: starting workers costs ~1 s.
 MIN_ROWS = 20_000
@@ -45,7 +50,7 @@ def worker_count(total_rows: int) -> int:
         except ValueError:
             pass
     cpus = usable_cpus()
-    if cpus < 2 or total_rows < MIN_ROWS:
+    if not workers_allowed() or cpus < 2 or total_rows < MIN_ROWS:
         return 0
     return min(cpus, max(2, total_rows // (MIN_ROWS // 2)))
 
