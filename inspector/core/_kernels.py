@@ -7,6 +7,9 @@ layout Arrow uses for list columns, so millions of rows never become Python obje
 
 All hashing is unsigned 64-bit arithmetic that wraps around; numba turns a mix of signed and
 unsigned integers into floats, so every constant below is typed explicitly.
+
+Every kernel releases the GIL (`nogil=True`): the app runs the scan in a background thread, and a
+kernel holding the GIL for seconds would freeze the keyboard meanwhile.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ _S31 = _U64(31)
 _MASK32 = _U64(0xFFFFFFFF)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def fmix64(h):
     """Spread every input bit over every output bit (a bijection on 64-bit values)."""
     h ^= h >> _S33
@@ -38,7 +41,7 @@ def fmix64(h):
     return h
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def tokenize(data, offsets, is_word_bmp, chars, spans):
     """Split each row's UTF-8 bytes into words and hash them.
 
@@ -121,7 +124,7 @@ def tokenize(data, offsets, is_word_bmp, chars, spans):
     return out[:m].copy(), out_off, out_spans[:nspan].copy()
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def ngram_hashes(tokens, offsets, n):
     """Hashes of every run of `n` consecutive tokens within each row, in order.
 
@@ -156,7 +159,7 @@ def ngram_hashes(tokens, offsets, n):
     return out, out_off
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def sort_unique_rows(values, offsets):
     """Each row's values sorted with repeats removed (the row as a set)."""
     rows = offsets.shape[0] - 1
@@ -174,7 +177,7 @@ def sort_unique_rows(values, offsets):
     return out[:m], out_off
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def minhash_signatures(values, offsets, a, b):
     """One MinHash signature per row: for each permutation `p`, the least `a[p]*x + b[p]`.
 
@@ -195,7 +198,7 @@ def minhash_signatures(values, offsets, a, b):
     return sig
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def band_keys(sig, bands, rows_per_band):
     """Hash each band (a run of `rows_per_band` signature values) into one 64-bit bucket key."""
     n = sig.shape[0]
@@ -210,7 +213,7 @@ def band_keys(sig, bands, rows_per_band):
     return keys
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def bucket_pairs(sorted_keys, order, max_bucket):
     """Candidate pairs `(i, j)`, `i < j`, of rows that share a bucket key.
 
@@ -259,7 +262,7 @@ def bucket_pairs(sorted_keys, order, max_bucket):
     return out[:m]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def jaccard_pairs(values, offsets, pairs):
     """Exact Jaccard similarity of each pair of rows, from their sorted unique values."""
     k = pairs.shape[0]
@@ -285,7 +288,7 @@ def jaccard_pairs(values, offsets, pairs):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def multiset_hashes(values, offsets):
     """An order-independent 64-bit hash of each row's values (repeats counted): rows holding
     the same values in any order hash equal, so equal hashes mean equal sets."""
@@ -299,7 +302,7 @@ def multiset_hashes(values, offsets):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def sort_unique_subset(values, offsets, rows):
     """`sort_unique_rows` for the listed rows only, in the order listed."""
     total = 0
