@@ -129,7 +129,7 @@ def cluster_vectors(
         )
         xy[valid] = place
         yield Progress("cluster", 0, 1)
-        labels[valid] = _cluster(low, fit_pos, keep_noise, gpu)
+        labels[valid] = _cluster_guarded(low, fit_pos, keep_noise, gpu, cancel)
         yield Progress("cluster", 1, 1)
     check(cancel)
     yield Progress("keywords", 0, 1)
@@ -196,6 +196,45 @@ def cluster_dataset(
     )
     save_result(ds.cache, emb, result, keep_noise=keep_noise, seed=seed)
     return result
+
+
+#: From this many points, HDBSCAN runs in a worker process (when the caller allows workers, see
+#: `inspector.core.processes`): its compiled tree code holds the GIL for seconds (1.7 s on 40k
+#: points), which would freeze the app's keyboard while the clusters analysis runs.
+HDBSCAN_ELSEWHERE = 10_000
+
+
+def _cluster_guarded(low, fit_idx, keep_noise: bool, gpu: bool, cancel=None) -> np.ndarray:
+    """`_cluster`, in a worker process for large CPU fits; cancellable while it waits."""
+    from inspector.core.processes import workers_allowed
+
+    if gpu or len(fit_idx) < HDBSCAN_ELSEWHERE or not workers_allowed():
+        return _cluster(low, fit_idx, keep_noise, gpu)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import TimeoutError as Pending
+    from multiprocessing import resource_tracker
+
+    from inspector.core.flags.parallel import _quiet_worker, start_method, usable_stderr
+
+    method = start_method()
+    with usable_stderr():
+        resource_tracker.ensure_running()
+        pool = ProcessPoolExecutor(
+            1, mp_context=multiprocessing.get_context(method), initializer=_quiet_worker
+        )
+        future = pool.submit(_cluster, low, fit_idx, keep_noise, False)
+    try:
+        while True:
+            try:
+                return future.result(timeout=0.2)
+            except Pending:
+                check(cancel)
+    finally:
+        for proc in list(getattr(pool, "_processes", {}).values()):
+            if proc.is_alive() and not future.done():
+                proc.terminate()  # a cancelled fit: do not leave it running
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _cluster(low: np.ndarray, fit_idx: np.ndarray, keep_noise: bool, gpu: bool) -> np.ndarray:

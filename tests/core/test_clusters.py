@@ -140,3 +140,22 @@ def test_min_cluster_size_bounds_the_number_of_clusters():
     assert clusters.min_cluster_size(1064) == 17  # at most 62 clusters on the mix
     assert clusters.min_cluster_size(100_000) == 632  # at most 158 on 100k rows
     assert clusters.min_cluster_size(30) == 5
+
+
+def test_a_cancelled_out_of_process_fit_stops_its_worker(monkeypatch):
+    import multiprocessing
+    import threading
+
+    from inspector.core.clusters import HDBSCAN_ELSEWHERE, _cluster_guarded
+    from inspector.core.progress import Cancelled
+
+    monkeypatch.setattr("inspector.core.processes._allowed", True)
+    rng = np.random.default_rng(1)
+    low = rng.normal(size=(HDBSCAN_ELSEWHERE * 6, 5)).astype(np.float32)
+    cancel = threading.Event()
+    threading.Timer(1.0, cancel.set).start()
+    with pytest.raises(Cancelled):
+        _cluster_guarded(low, np.arange(len(low)), False, False, cancel)
+    for child in multiprocessing.active_children():
+        child.join(timeout=10)
+    assert not multiprocessing.active_children()

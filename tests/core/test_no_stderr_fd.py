@@ -1,4 +1,5 @@
-"""Process-starting steps work where `sys.stderr` has no file descriptor, as inside the app.
+"""Process-starting steps work where `sys.stderr` has no file descriptor, as inside the app,
+and give the results of the in-process computation.
 
 Textual replaces `sys.stderr` with a capture whose `fileno()` is -1; `multiprocessing` (its
 resource tracker, spawned workers) and joblib's default backend hand that descriptor to the
@@ -35,6 +36,14 @@ SCRIPT = textwrap.dedent(
             labels = _cluster(low.astype(np.float32), np.arange(len(low)), False, False)
             print("clusters", len(set(labels.tolist())), file=real)
 
+            # The same fit in a worker process (what the app does from 10,000 points on).
+            from inspector.core.clusters import _cluster_guarded
+            from inspector.core.processes import allow_workers
+
+            allow_workers()
+            elsewhere = _cluster_guarded(low.astype(np.float32), np.arange(len(low)), False, False)
+            print("same labels elsewhere", bool((elsewhere == labels).all()), file=real)
+
             found = []
             for workers in ("0", "2"):
                 os.environ["INSPECTOR_FLAG_WORKERS"] = workers
@@ -63,4 +72,5 @@ def test_clusters_and_flag_workers_start_without_a_stderr_descriptor(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "clusters 3" in done.stderr
+    assert "same labels elsewhere True" in done.stderr
     assert "flagged 1500 same True" in done.stderr
