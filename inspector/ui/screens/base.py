@@ -121,19 +121,23 @@ class TriageScreen(ViewScreen):
         sel = sorted(self.app.session.selection)
         return Target(sel, f"{len(sel):,} selected rows") if sel else None
 
-    def action_decide(self, decision: str) -> None:
+    def _acted_on(self) -> Target | None:
+        """The selection after the `g` prefix, else the current row; None (said) when empty."""
         prefix = self.app.take_prefix()
         target = self._selection_target() if prefix else self.target()
         if target is None:
             self.notify("nothing selected" if prefix else "no row here", severity="warning")
+        return target
+
+    def action_decide(self, decision: str) -> None:
+        target = self._acted_on()
+        if target is None:
             return
         self.apply(target, None if decision == "clear" else decision, target.reason)
 
     def action_decide_with_reason(self, decision: str) -> None:
-        prefix = self.app.take_prefix()
-        target = self._selection_target() if prefix else self.target()
+        target = self._acted_on()
         if target is None:
-            self.notify("nothing selected" if prefix else "no row here", severity="warning")
             return
         flags = self.app.index("flags")
         codes = sorted(flags.flags) if flags is not None else []
