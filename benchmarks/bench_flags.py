@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from inspector.core.dataset import open_dataset  # noqa: E402
 from inspector.core.flags import FlagRun  # noqa: E402
-from inspector.core.flags.parallel import usable_cpus  # noqa: E402
+from inspector.core.processes import usable_cpus  # noqa: E402
 
 DATA = Path(os.environ.get("INSPECTOR_REAL_DATA", ROOT.parent / "shared" / "data" / "real"))
 FILES = (

@@ -206,24 +206,14 @@ HDBSCAN_ELSEWHERE = 10_000
 
 def _cluster_guarded(low, fit_idx, keep_noise: bool, gpu: bool, cancel=None) -> np.ndarray:
     """`_cluster`, in a worker process for large CPU fits; cancellable while it waits."""
-    from inspector.core.processes import workers_allowed
+    from concurrent.futures import TimeoutError as Pending
+
+    from inspector.core.processes import WorkerPool, workers_allowed
 
     if gpu or len(fit_idx) < HDBSCAN_ELSEWHERE or not workers_allowed():
         return _cluster(low, fit_idx, keep_noise, gpu)
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures import TimeoutError as Pending
-    from multiprocessing import resource_tracker
-
-    from inspector.core.flags.parallel import _quiet_worker, start_method, usable_stderr
-
-    method = start_method()
-    with usable_stderr():
-        resource_tracker.ensure_running()
-        pool = ProcessPoolExecutor(
-            1, mp_context=multiprocessing.get_context(method), initializer=_quiet_worker
-        )
-        future = pool.submit(_cluster, low, fit_idx, keep_noise, False)
+    pool = WorkerPool(1)
+    future = pool.submit(_cluster, low, fit_idx, keep_noise, False)
     try:
         while True:
             try:
@@ -231,10 +221,7 @@ def _cluster_guarded(low, fit_idx, keep_noise: bool, gpu: bool, cancel=None) -> 
             except Pending:
                 check(cancel)
     finally:
-        for proc in list(getattr(pool, "_processes", {}).values()):
-            if proc.is_alive() and not future.done():
-                proc.terminate()  # a cancelled fit: do not leave it running
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.close(kill=not future.done())  # a cancelled fit does not go on running
 
 
 def _cluster(low: np.ndarray, fit_idx: np.ndarray, keep_noise: bool, gpu: bool) -> np.ndarray:

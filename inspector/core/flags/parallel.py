@@ -2,10 +2,9 @@
 
 The rules are plain Python with many regular expressions (about half a millisecond per chat row),
 so one core flags some 2,000 rows a second. Above `MIN_ROWS` rows, `FlagPool` sends batches of
-`(index, Conversation)` to a pool of spawned processes (not forked: the caller may hold threads,
-a Textual app or the Rust tokenizer's pool) and yields their findings in submission order, so
-the result is the same as the serial pass, row for row. Workers come from a fork server
-(`spawn` where there is none), started with a real standard error: see `usable_stderr`.
+`(index, Conversation)` to a `processes.WorkerPool` (never forked from the caller, which may hold
+threads) and yields their findings in submission order, so the result is the same as the serial
+pass, row for row.
 
 Workers start the caller's main module again (as `multiprocessing` does), which is only safe
 when it is guarded by ``if __name__ == "__main__":``. So they are used where that is known: the
@@ -17,28 +16,19 @@ using the core gets the serial pass unless it calls that too or sets `INSPECTOR_
 from __future__ import annotations
 
 import os
-import sys
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import contextmanager
+from concurrent.futures import Future
 
 from inspector.core.conversation import Conversation
 from inspector.core.flags.base import Finding
-from inspector.core.processes import workers_allowed
+from inspector.core.processes import WorkerPool, usable_cpus, workers_allowed
 
 #: Fewer rows than this are flagged in the calling process: starting workers costs ~1 s.
 MIN_ROWS = 20_000
 BATCH = 500
 #: Batches in flight per worker: enough to keep every worker busy, bounded to bound memory.
 IN_FLIGHT = 3
-
-
-def usable_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - macOS, Windows
-        return os.cpu_count() or 1
 
 
 def worker_count(total_rows: int) -> int:
@@ -67,67 +57,13 @@ def flag_batch(batch: list[tuple[int, Conversation]]) -> list[tuple[int, list[Fi
     return out
 
 
-@contextmanager
-def usable_stderr() -> Iterator[None]:
-    """Give `sys.stderr` a real file descriptor while helper processes start.
-
-    `multiprocessing` hands `sys.stderr.fileno()` to the processes it launches (its resource
-    tracker, `spawn` workers); inside a Textual app `sys.stderr` is a capture whose `fileno()`
-    is -1, and the launch fails with "bad value(s) in fds_to_keep".
-    """
-    try:
-        usable = sys.stderr.fileno() >= 0
-    except Exception:  # noqa: BLE001 - no fileno at all: multiprocessing skips it itself
-        usable = True
-    if usable:
-        yield
-        return
-    saved = sys.stderr
-    sys.stderr = sys.__stderr__
-    try:
-        yield
-    finally:
-        sys.stderr = saved
-
-
-def start_method() -> str:
-    """`forkserver` where there is one: workers fork from a clean server process (never from
-    a caller holding threads), and launching one passes no descriptor of ours."""
-    import multiprocessing
-
-    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-
-
-def _quiet_worker() -> None:
-    """Workers never write to the terminal (it may hold a full-screen app): errors reach the
-    caller through the futures, and a worker orphaned by a killed caller exits silently."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    os.dup2(devnull, 2)
-    os.close(devnull)
-
-
 class FlagPool:
     """Row rules over batches in worker processes; `results()` in submission order."""
 
     def __init__(self, workers: int, batch_size: int = BATCH):
-        import multiprocessing
-        from multiprocessing import resource_tracker
-
         self.batch_size = batch_size
         self.workers = workers
-        method = start_method()
-        with usable_stderr():
-            resource_tracker.ensure_running()
-            if method == "forkserver":
-                from multiprocessing import forkserver
-
-                forkserver.ensure_running()
-            self._pool = ProcessPoolExecutor(
-                workers, mp_context=multiprocessing.get_context(method), initializer=_quiet_worker
-            )
-        # With `spawn` workers start at submit time: keep the real stderr for those too.
-        self._spawned = method == "spawn"
+        self._pool = WorkerPool(workers)
         self._batch: list[tuple[int, Conversation]] = []
         self._futures: deque[Future] = deque()
 
@@ -143,11 +79,7 @@ class FlagPool:
                 yield from self._futures.popleft().result()
 
     def _submit(self) -> None:
-        if self._spawned:
-            with usable_stderr():
-                self._futures.append(self._pool.submit(flag_batch, self._batch))
-        else:
-            self._futures.append(self._pool.submit(flag_batch, self._batch))
+        self._futures.append(self._pool.submit(flag_batch, self._batch))
         self._batch = []
 
     def finish(self) -> Iterator[tuple[int, list[Finding]]]:
@@ -157,11 +89,11 @@ class FlagPool:
                 self._submit()
             while self._futures:
                 yield from self._futures.popleft().result()
-            self._pool.shutdown(wait=True)  # all done: the workers exit at once
+            self._pool.close(wait=True)  # all done: the workers exit at once
         finally:
             self.close()
 
     def close(self) -> None:
         """Stop the workers (queued batches are dropped: used on cancel and errors)."""
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool.close()
         self._futures.clear()
