@@ -197,9 +197,9 @@ class TriageStore:
                 self._db.execute(
                     pick.format("AND owner=?"), (self.dataset, flag, self.owner)
                 ).fetchone()
+                # Else an earlier session's (made before this store opened: none is ours).
                 or self._db.execute(
-                    pick.format("AND created<? AND owner IS NOT ?"),
-                    (self.dataset, flag, self.opened, self.owner),
+                    pick.format("AND created<?"), (self.dataset, flag, self.opened)
                 ).fetchone()
             )
             if r is None:
