@@ -1,6 +1,6 @@
 """The built-in prompt templates: Alpaca, ChatML, Mistral, Llama 3 and Phi-3, plus plain text.
 
-Each function renders a list of turns through `_Builder`, so every piece of the text is tagged
+Each function renders a list of turns through `Builder`, so every piece of the text is tagged
 with its turn and part (markup, content, end-of-turn marker); see `inspector.core.templates`.
 
 Tool definitions (a row's `tools`) are rendered too, never trained, so the model sees the
@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 
 from inspector.core.conversation import ASSISTANT, SYSTEM, TOOL, USER, Turn
-from inspector.core.templates import CONTENT, END, MARKUP, Rendered, _Builder
+from inspector.core.rendered import CONTENT, END, MARKUP, Builder, Rendered
 
 ALPACA_PREAMBLE = (
     "Below is an instruction that describes a task. "
@@ -50,7 +50,7 @@ def tool_calls_text(turn: Turn) -> str:
 
 def render_text(turns: list[Turn], eos: str | None, name: str) -> Rendered:
     """A `text` document (pre-training style): content, then EOS; the tokenizer adds BOS."""
-    b = _Builder()
+    b = Builder()
     for i, turn in enumerate(turns):
         if i:
             b.add("\n\n")
@@ -59,7 +59,7 @@ def render_text(turns: list[Turn], eos: str | None, name: str) -> Rendered:
     return b.result(turns, True, name)
 
 
-def _content(b: _Builder, turn: Turn, i: int, calls_prefix: str | None = None) -> None:
+def _content(b: Builder, turn: Turn, i: int, calls_prefix: str | None = None) -> None:
     """A turn's content and then its tool calls (after `calls_prefix`, default a newline)."""
     b.add(turn.content, i, CONTENT)
     if turn.tool_calls and not calls_are_content(turn):
@@ -75,7 +75,7 @@ def render_alpaca(
 
     A system turn replaces the preamble; later user turns repeat the instruction section.
     """
-    b = _Builder()
+    b = Builder()
     first_user = next((t for t in turns if t.role == USER), None)
     has_input = bool(first_user and first_user.fields and first_user.fields.get("input"))
     start = 0
@@ -119,7 +119,7 @@ def _render_tagged(
     turns, name, header, end, sep, bos=None, role_names=None, tools=None
 ) -> Rendered:
     """Templates shaped ``<header(role)>content<end><sep>`` per turn (ChatML, Phi-3, Llama 3)."""
-    b = _Builder()
+    b = Builder()
     if bos:
         b.add(bos)
     names = role_names or {}
@@ -176,7 +176,7 @@ def render_mistral(
     user's text and separated by a blank line. Tools come as
     ``[AVAILABLE_TOOLS] … [/AVAILABLE_TOOLS]`` right before the last user turn.
     """
-    b = _Builder()
+    b = Builder()
     b.add(bos or "")
     pending: list[int] = []  # system turns waiting for the next user turn
     users = [i for i, t in enumerate(turns) if t.role == USER]

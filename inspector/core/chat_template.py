@@ -23,7 +23,7 @@ from typing import Any
 from inspector.core.builtin_templates import calls_are_content
 from inspector.core.conversation import TOOL, Turn
 from inspector.core.errors import RowError
-from inspector.core.templates import CONTENT, END, MARKUP, Piece, Rendered
+from inspector.core.rendered import CONTENT, END, MARKUP, Piece, Rendered
 
 _OPEN, _CLOSE, _BASE = "\ue000", "\ue001", 0xE100
 _MAX_MARKED_TURNS = 0xEFFF - _BASE

@@ -22,7 +22,7 @@ from inspector.core.cache import atomic_write_bytes, make_key
 from inspector.core.conversation import Conversation
 from inspector.core.errors import RowError, RowProblem
 from inspector.core.progress import Progress
-from inspector.core.templates import CONTENT, END
+from inspector.core.rendered import CONTENT, END
 from inspector.core.tokenize import TokenizedRow, TokenPipeline, count_in, token_ranges
 
 #: Bump when the meaning of a cached fact changes.

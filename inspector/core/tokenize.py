@@ -26,7 +26,8 @@ from typing import Any
 from inspector.core.conversation import Conversation, Turn
 from inspector.core.errors import InputError, RowError
 from inspector.core.presplit import word_split_encoder
-from inspector.core.templates import TEMPLATE_ROLE, Rendered, get_template
+from inspector.core.rendered import TEMPLATE_ROLE, Rendered
+from inspector.core.templates import get_template
 from inspector.core.tokenizer import tokenizer_fingerprint, tokenizer_name
 
 IGNORE_INDEX = -100

@@ -8,9 +8,8 @@ import pytest
 
 from inspector.core.conversation import ASSISTANT, SYSTEM, TEXT, TOOL, USER, Turn
 from inspector.core.errors import InputError, RowError
+from inspector.core.rendered import CONTENT, END
 from inspector.core.templates import (
-    CONTENT,
-    END,
     TEMPLATE_NAMES,
     default_template_name,
     get_template,
