@@ -7,7 +7,6 @@ problem (bad UTF-8, malformed JSON, a row that is not an object...).
 
 from __future__ import annotations
 
-import bz2
 import gzip
 import io
 import json
@@ -15,58 +14,7 @@ import lzma
 from pathlib import Path
 
 from inspector.core.errors import InputError
-
-
-def open_binary(path: Path):
-    """Open a file for reading bytes, decompressing by its suffix."""
-    suffix = path.suffix.lower()
-    if suffix == ".gz":
-        return gzip.open(path, "rb")
-    if suffix == ".bz2":
-        return bz2.open(path, "rb")
-    if suffix == ".xz":
-        return lzma.open(path, "rb")
-    if suffix == ".zst":
-        import zstandard  # only present when the user has .zst files and the library
-
-        return zstandard.open(path, "rb")
-    return open(path, "rb")
-
-
-def first_bytes(path: Path, n: int) -> bytes:
-    """The first `n` decompressed bytes of a file ("" for an unreadable compressed file)."""
-    try:
-        with open_binary(path) as f:
-            return f.read(n)
-    except (OSError, EOFError, lzma.LZMAError):
-        return b"?"  # not empty: let the loader report the real problem
-
-
-def check_utf8(path: Path, chunk: int = 1 << 24) -> None:
-    """Raise `InputError` at the first bytes that are not UTF-8 (Arrow's JSON reader lets
-    them through silently, which would show the user corrupted text later)."""
-    import codecs
-
-    decoder = codecs.getincrementaldecoder("utf-8")("strict")
-    offset = 0
-    line = 1
-    with open_binary(path) as f:
-        while block := f.read(chunk):
-            try:
-                decoder.decode(block)
-            except UnicodeDecodeError as e:
-                at = offset + e.start
-                line += block.count(b"\n", 0, max(e.start, 0))
-                raise InputError(
-                    f"{path}: line {line}: bytes that are not valid UTF-8 at byte offset {at} "
-                    f"({block[e.start : e.start + 4]!r}); save the file as UTF-8."
-                ) from None
-            offset += len(block)
-            line += block.count(b"\n")
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            raise InputError(f"{path}: the file ends in the middle of a UTF-8 character.") from None
+from inspector.core.files import looks_like_json_lines, open_binary
 
 
 def diagnose_file(path: Path, builder: str, err: Exception) -> InputError:
@@ -96,7 +44,7 @@ def _find_problem(path: Path, builder: str) -> str | None:
     stripped = text.lstrip()
     if stripped.startswith("["):
         return _json_document_problem(text, "a JSON array")
-    if stripped.startswith("{") and not _looks_like_json_lines(text):
+    if stripped.startswith("{") and not looks_like_json_lines(text):
         return _json_document_problem(text, "a JSON object")
     return _json_lines_problem(text)
 
@@ -111,16 +59,6 @@ def _undecodable(data: bytes) -> str | None:
             f"({data[e.start : e.start + 4]!r}); save the file as UTF-8."
         )
     return None
-
-
-def _looks_like_json_lines(text: str) -> bool:
-    """True when the first line is a complete JSON value by itself (so: JSON Lines)."""
-    first = text.lstrip().split("\n", 1)[0]
-    try:
-        json.loads(first)
-        return True
-    except json.JSONDecodeError:
-        return False
 
 
 def _json_document_problem(text: str, what: str) -> str | None:
@@ -146,28 +84,6 @@ def _json_lines_problem(text: str) -> str | None:
         if not isinstance(value, dict):
             return f"line {lineno}: each line must be a JSON object, this one is {_kind(value)}."
     return None
-
-
-def iter_json_records(path: Path):
-    """The records of a JSON array, a JSON object (one record, or one list of records under a
-    single key) or a JSON Lines file, parsed with Python's `json` (used off the fast path)."""
-    with open_binary(path) as f:
-        text = f.read().decode("utf-8-sig")
-    stripped = text.lstrip()
-    if stripped.startswith("[") or (stripped.startswith("{") and not _looks_like_json_lines(text)):
-        value = json.loads(text)
-        if isinstance(value, dict) and len(value) == 1:
-            (inner,) = value.values()
-            if isinstance(inner, list) and inner and all(isinstance(r, dict) for r in inner):
-                from inspector.core.load import RECORD_COLUMNS
-
-                if next(iter(value)).lower() not in RECORD_COLUMNS:
-                    value = inner
-        yield from (value if isinstance(value, list) else [value])
-        return
-    for line in io.StringIO(text):
-        if line.strip():
-            yield json.loads(line)
 
 
 def _kind(value) -> str:

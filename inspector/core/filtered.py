@@ -17,8 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
+from inspector.core.arrow_rows import arrow_table
 from inspector.core.blank_cells import fill_blank_cells
-from inspector.core.diagnose import iter_json_records, open_binary
+from inspector.core.files import iter_json_records, open_binary
 from inspector.core.load import builder_for, is_saved_dataset
 from inspector.core.progress import Progress, check
 from inspector.core.writers import FileInfo, Writer, dumps_record, make_writer

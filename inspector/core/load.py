@@ -16,8 +16,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from inspector.core.diagnose import check_utf8, diagnose_file, first_bytes
+from inspector.core.diagnose import diagnose_file
 from inspector.core.errors import InputError
+from inspector.core.files import RECORD_COLUMNS, check_utf8, first_bytes, iter_json_records
 from inspector.core.folders import (  # noqa: F401 - re-exported: callers import them from here
     BUILDERS,
     NOT_DATA,
@@ -28,26 +29,6 @@ from inspector.core.folders import (  # noqa: F401 - re-exported: callers import
     is_saved_dataset,
     split_of,
 )
-
-#: Column names that make a lone JSON object one record rather than a wrapper of records.
-RECORD_COLUMNS = {
-    "messages",
-    "conversations",
-    "conversation",
-    "chosen",
-    "rejected",
-    "prompt",
-    "completion",
-    "text",
-    "instruction",
-    "input",
-    "output",
-    "response",
-    "context",
-    "label",
-    "tools",
-    "system",
-}
 
 SPLIT_ORDER = ("train", "validation", "test")
 
@@ -160,8 +141,6 @@ def _reload_exact(path: Path, first_load, json_columns: frozenset[str]):
 def _exact_rows(path: str, columns: tuple[str, ...], encoded: tuple[str, ...], stamp: int):
     """Records of a JSON / JSON Lines file with the `encoded` columns serialized as JSON text."""
     del stamp  # part of the cache key only: a changed file must not reuse an old conversion
-    from inspector.core.diagnose import iter_json_records
-
     for record in iter_json_records(Path(path)):
         yield {
             k: (json.dumps(record[k], ensure_ascii=False) if k in record else None)

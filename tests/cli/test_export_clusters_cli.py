@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from inspector.cli import main
 from inspector.core.dataset import open_dataset
-from inspector.core.diagnose import iter_json_records
+from inspector.core.files import iter_json_records
 from inspector.core.progress import run
 
 

@@ -14,10 +14,10 @@ from click.testing import CliRunner
 
 from inspector.cli import main
 from inspector.core.dataset import open_dataset
-from inspector.core.diagnose import iter_json_records
 from inspector.core.errors import InputError
 from inspector.core.evidence import Evidence
 from inspector.core.export import ExportSettings, export_dataset
+from inspector.core.files import iter_json_records
 from inspector.core.manifest import read_manifest
 from inspector.core.progress import run
 from inspector.core.rules import DropRule, parse_rules
