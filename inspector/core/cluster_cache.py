@@ -13,15 +13,15 @@ import os
 
 import numpy as np
 
+from . import projection
 from .cache import Cache, make_key
+from .cluster_result import MIN_SAMPLES, ClusterResult
 from .topics import ClusterInfo
 
 _VERSION = 1
 
 
 def _key(emb, keep_noise: bool, seed: int) -> str:
-    from . import clusters, projection
-
     return make_key(
         kind="clusters",
         v=_VERSION,
@@ -30,14 +30,12 @@ def _key(emb, keep_noise: bool, seed: int) -> str:
         seed=seed,
         fit_max=projection.FIT_MAX,
         neighbors=projection.N_NEIGHBORS,
-        min_samples=clusters.MIN_SAMPLES,
+        min_samples=MIN_SAMPLES,
     )
 
 
 def load_result(cache: Cache, emb, *, keep_noise: bool, seed: int):
     """The cached `ClusterResult` for these embeddings and settings, or None."""
-    from .clusters import ClusterResult
-
     if not emb.key:
         return None
     key = _key(emb, keep_noise, seed)

@@ -18,17 +18,14 @@ cluster -1, no map position. Everything is seeded: the same input and seed give 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import projection
+from .cluster_cache import load_result, save_result
+from .cluster_result import MIN_ROWS, MIN_SAMPLES, ClusterResult
 from .progress import Progress, check
-from .topics import ClusterInfo, describe_clusters
-
-MIN_SAMPLES = 5
-#: Fewer rows than this are one cluster: UMAP and HDBSCAN need neighbours to work with.
-MIN_ROWS = 20
+from .topics import describe_clusters
 
 
 def min_cluster_size(rows: int) -> int:
@@ -39,64 +36,6 @@ def min_cluster_size(rows: int) -> int:
     rows, one of them a quarter of the rows mixing four sources; 2 * sqrt(rows) gave 17-44.
     """
     return max(5, min(rows // 60, round(2 * rows**0.5)))
-
-
-@dataclass
-class ClusterResult:
-    """Clusters of a set of rows, their 2-D map positions and titles."""
-
-    clusters: list[ClusterInfo]
-    labels: np.ndarray
-    """int32 cluster id per row; -1 for noise (with keep_noise) and rows with no vector."""
-    xy: np.ndarray
-    """float32 (rows, 2) map position; NaN for rows with no vector."""
-    keys: Sequence[tuple[str, int]]
-    model_name: str
-    extra: dict = field(default_factory=dict)
-
-    def to_json(self) -> dict:
-        """``{"clusters": [...], "rows": [{"split","row","cluster","x","y"}]}`` (x, y null when
-        the row has no vector)."""
-        clusters = [
-            {
-                "id": c.id,
-                "size": c.size,
-                "share": round(c.share, 6),
-                "keywords": c.keywords,
-                "examples": [
-                    {"split": self.keys[i][0], "row": self.keys[i][1], "text": _snippet(t, 300)}
-                    for i, t in zip(c.examples, c.example_texts, strict=True)
-                ],
-            }
-            for c in self.clusters
-        ]
-        rows = []
-        for (split, row), label, (x, y) in zip(
-            self.keys, self.labels.tolist(), self.xy.tolist(), strict=True
-        ):
-            ok = x == x  # NaN != NaN
-            rows.append(
-                {
-                    "split": split,
-                    "row": row,
-                    "cluster": label,
-                    "x": round(x, 4) if ok else None,
-                    "y": round(y, 4) if ok else None,
-                }
-            )
-        return {"clusters": clusters, "rows": rows}
-
-    def table_rows(self) -> list[tuple[int, int, str, str]]:
-        """(id, size, keywords joined by ", ", most central example on one line) per cluster."""
-        return [
-            (
-                c.id,
-                c.size,
-                ", ".join(c.keywords),
-                _snippet(c.example_texts[0], 120) if c.example_texts else "",
-            )
-            for c in self.clusters
-        ]
 
 
 def cluster_vectors(
@@ -178,7 +117,6 @@ def cluster_dataset(
     The result is cached beside the embeddings, keyed by them and the settings, so a second
     run on unchanged data returns at once. Returns a `ClusterResult`.
     """
-    from .cluster_cache import load_result, save_result
     from .embed import embed_dataset, texts_at
 
     emb = yield from embed_dataset(ds, model=embed_model, text=text, cancel=cancel)
@@ -306,8 +244,3 @@ def _cuml_available() -> bool:
         return cupy.cuda.runtime.getDeviceCount() > 0
     except Exception:  # ImportError, or CUDA runtime errors on a box without a driver
         return False
-
-
-def _snippet(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
