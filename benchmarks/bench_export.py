@@ -51,10 +51,10 @@ def main() -> None:
     import datasets
     import pyarrow.parquet as pq
 
+    from inspector.core.arrow_rows import arrow_table
     from inspector.core.dataset import open_dataset
     from inspector.core.evidence import Evidence
     from inspector.core.export import ExportSettings, export_dataset
-    from inspector.core.filtered import arrow_table
     from inspector.core.progress import run
     from inspector.core.rules import parse_rules
 

@@ -64,3 +64,10 @@ class ArrowSplit:
 
     def __repr__(self) -> str:
         return f"ArrowSplit(num_rows={self.num_rows}, columns={self.column_names})"
+
+
+def arrow_table(data):
+    """The `pyarrow.Table` behind a `datasets.Dataset`, with any indices mapping applied."""
+    if getattr(data, "_indices", None) is not None:
+        data = data.flatten_indices()
+    return data.data.table

@@ -45,13 +45,6 @@ def default_kind(ds) -> str:
     return {"parquet": "parquet", "arrow": "arrow", "saved": "arrow"}.get(source_kind(ds), "jsonl")
 
 
-def arrow_table(data):
-    """The `pyarrow.Table` behind a `datasets.Dataset`, with any indices mapping applied."""
-    if getattr(data, "_indices", None) is not None:
-        data = data.flatten_indices()
-    return data.data.table
-
-
 def slice_rows(table) -> int:
     """Rows per slice of `table`: `SLICE_ROWS`, fewer when rows are big."""
     per_row = table.nbytes / max(table.num_rows, 1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Generator
 
+from inspector.core.arrow_rows import arrow_table
 from inspector.core.columnar import columnar_lengths
 from inspector.core.errors import RowError, RowProblem
 from inspector.core.progress import Progress, check
@@ -21,8 +22,6 @@ def unusable_rows(
     ds, split: str, cancel: threading.Event | None = None
 ) -> Generator[Progress, None, list[RowProblem]]:
     """Every row of `split` the normalizer rejects, with its reason."""
-    from inspector.core.filtered import arrow_table
-
     data = ds.hf[split]
     total = data.num_rows
     fast = (
