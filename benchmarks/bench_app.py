@@ -107,7 +107,7 @@ def app_in_terminal(
 async def _in_process(data: Path, state: Path) -> tuple[float, float]:
     from textual.geometry import Region
 
-    from inspector.core.dataset import open_dataset
+    from inspector.core.data import open_dataset
     from inspector.ui.app import InspectorApp
     from inspector.ui.session import Session
     from inspector.ui.widgets.row_table import RowTable

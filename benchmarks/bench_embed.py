@@ -54,8 +54,8 @@ SOURCES = {
 
 def real_texts() -> dict[str, list[str]]:
     """Prompt + response text of every row of each source, read through inspector's loader."""
-    from inspector.core.dataset import open_dataset
-    from inspector.core.embed import text_of
+    from inspector.core.data import open_dataset
+    from inspector.core.semantic import text_of
 
     out = {}
     for name, column_map in SOURCES.items():
@@ -92,8 +92,8 @@ def corpus(rows: int, seed: int = 0) -> tuple[list[str], list[str]]:
 
 
 def bench_embedding(texts: list[str], skip_minilm: bool) -> None:
-    from inspector.core.embed import embed_texts
     from inspector.core.progress import run
+    from inspector.core.semantic import embed_texts
 
     run(embed_texts(texts[:50], model="tfidf"))  # warm-up: library imports are not timed
     start = time.perf_counter()
@@ -108,7 +108,7 @@ def bench_embedding(texts: list[str], skip_minilm: bool) -> None:
         return
     from sentence_transformers import SentenceTransformer
 
-    from inspector.core.encoders import bundled_model_path
+    from inspector.core.semantic import bundled_model_path
 
     # Both timings include loading the model from its folder (torch is imported beforehand).
     # The two are run alternately, twice each, and the faster run of each is kept, so that
@@ -145,9 +145,8 @@ def bench_embedding(texts: list[str], skip_minilm: bool) -> None:
 
 
 def bench_clusters(texts: list[str], sources: list[str]) -> None:
-    from inspector.core import clusters
-    from inspector.core.embed import embed_texts
     from inspector.core.progress import drain, run
+    from inspector.core.semantic import clusters, embed_texts
 
     start = time.perf_counter()
     vectors, _name = run(embed_texts(texts, model="tfidf"))

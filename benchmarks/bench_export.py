@@ -51,12 +51,9 @@ def main() -> None:
     import datasets
     import pyarrow.parquet as pq
 
-    from inspector.core.arrow_rows import arrow_table
-    from inspector.core.dataset import open_dataset
-    from inspector.core.evidence import Evidence
-    from inspector.core.export import ExportSettings, export_dataset
+    from inspector.core.data import arrow_table, open_dataset
+    from inspector.core.export import Evidence, ExportSettings, export_dataset, parse_rules
     from inspector.core.progress import run
-    from inspector.core.rules import parse_rules
 
     work = Path(tempfile.mkdtemp(prefix="bench_export_"))
     os.environ["HF_DATASETS_CACHE"] = str(work / "hf")

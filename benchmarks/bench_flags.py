@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from inspector.core.dataset import open_dataset  # noqa: E402
+from inspector.core.data import open_dataset  # noqa: E402
 from inspector.core.flags import FlagRun  # noqa: E402
 from inspector.core.processes import usable_cpus  # noqa: E402
 

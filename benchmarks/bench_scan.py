@@ -29,7 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from inspector.core import minhash, shingles  # noqa: E402
+from inspector.core.scan import minhash, shingles  # noqa: E402
 
 THRESHOLD = 0.8
 NUM_PERM = 128

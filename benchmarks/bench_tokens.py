@@ -25,11 +25,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from inspector.core import progress  # noqa: E402
-from inspector.core.dataset import open_dataset  # noqa: E402
-from inspector.core.pack import pack_bfd  # noqa: E402
-from inspector.core.token_facts import facts_from_conversations  # noqa: E402
-from inspector.core.tokenize import TokenPipeline, TokenSettings  # noqa: E402
-from inspector.core.tokenizer import load_tokenizer  # noqa: E402
+from inspector.core.data import open_dataset  # noqa: E402
+from inspector.core.tokens import (  # noqa: E402
+    TokenPipeline,
+    TokenSettings,
+    facts_from_conversations,  # noqa: E402
+    load_tokenizer,  # noqa: E402
+    pack_bfd,  # noqa: E402
+)
 
 DEFAULT_DATA = Path(os.environ.get("INSPECTOR_REAL_DATA", ROOT.parent / "shared" / "data" / "real"))
 

@@ -17,7 +17,7 @@ CORE_MODULES = sorted(
 
 
 def test_there_are_core_modules():
-    assert "inspector.core.dataset" in CORE_MODULES
+    assert "inspector.core.data.dataset" in CORE_MODULES
 
 
 @pytest.mark.parametrize("module", CORE_MODULES)

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import click
 
-from inspector.core.columns import parse_column_map
-from inspector.core.conversation import FORMATS
+from inspector.core.data import FORMATS, parse_column_map
 from inspector.core.errors import InputError
 
 
@@ -47,7 +46,7 @@ def dataset_options(func):
 
 def open_from_options(path: Path, fmt: str | None, column_map: str | None, state_dir=None):
     """Open a dataset from the shared options (raises `InputError`)."""
-    from inspector.core.dataset import open_dataset
+    from inspector.core.data import open_dataset
 
     return open_dataset(
         path, format=fmt, column_map=parse_column_map(column_map), state_dir=state_dir

@@ -134,10 +134,13 @@ def command(
     leaves no OUT; the input is never modified. The same inputs and settings give
     byte-identical files.
     """
-    from inspector.core.export import ExportSettings, export_dataset
-    from inspector.core.rules import parse_rules
-    from inspector.core.splits import parse_ratios
-    from inspector.core.staging import Staging
+    from inspector.core.export import (
+        ExportSettings,
+        Staging,
+        export_dataset,
+        parse_ratios,
+        parse_rules,
+    )
 
     settings = ExportSettings(
         what=_what(what),
@@ -171,7 +174,7 @@ def command(
 
 def _evidence(ds, settings, against, tokens, quiet):
     """Run the analyses the settings need (duplicates, flags, clusters) with progress bars."""
-    from inspector.core.export_inputs import evidence_for
+    from inspector.core.export import evidence_for
 
     return run_with_progress(evidence_for(ds, settings, list(against), tokens), quiet=quiet)
 

@@ -24,7 +24,7 @@ def command(path, fmt, column_map, state_dir, as_json):
     Every row is checked; rows that cannot be normalized are listed with their split, row
     number (0-based) and the reason. The input is only read, never modified.
     """
-    from inspector.core.info import summarize
+    from inspector.core.data import summarize
 
     ds = open_from_options(path, fmt, column_map, state_dir)
     summary = run_with_progress(summarize(ds), quiet=as_json)

@@ -10,7 +10,7 @@ import click
 
 from inspector.cli.common import dataset_options, handle_input_errors, open_from_options
 from inspector.cli.token_options import token_options
-from inspector.core.columns import parse_column_map
+from inspector.core.data import parse_column_map
 from inspector.core.errors import InputError
 
 VIEWS = ("overview", "rows", "clusters", "duplicates", "contamination", "packs")
@@ -117,7 +117,7 @@ def _open(path, fmt, column_map, state_dir):
     """The dataset from its open index when nothing changed since it was recorded (rows from
     Arrow with pyarrow alone: the app paints before `datasets` is even imported; it completes
     the dataset in the background), else opened normally and recorded for the next open."""
-    from inspector.core.open_index import input_stamps, open_fast, record
+    from inspector.core.data import input_stamps, open_fast, record
 
     columns = parse_column_map(column_map)
     ds = open_fast(path, format=fmt, column_map=columns, state_dir=state_dir)

@@ -199,12 +199,12 @@ def command(
 
 def _clusters(ds, embed_model: str, quiet: bool):
     try:
-        from inspector.core.clusters import cluster_dataset
+        from inspector.core.semantic import cluster_dataset
     except ImportError as err:
         from inspector.core.errors import InputError
 
         raise InputError(
-            "--clusters needs inspector.core.clusters (the clusters layer), which this "
+            "--clusters needs inspector.core.semantic.clusters (the clusters layer), which this "
             f"installation does not have ({err})."
         ) from None
     return run_with_progress(cluster_dataset(ds, embed_model=embed_model), quiet=quiet)

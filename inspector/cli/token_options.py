@@ -10,8 +10,7 @@ import functools
 
 import click
 
-from inspector.core.templates import TEMPLATE_NAMES
-from inspector.core.tokenize import DEFAULT_MAX_LENGTH, MASK_MODES, SIDES
+from inspector.core.tokens import DEFAULT_MAX_LENGTH, MASK_MODES, SIDES, TEMPLATE_NAMES
 
 
 def token_options(
@@ -77,8 +76,7 @@ def token_options(
 
 def pipeline_from_options(ds, tokenizer, template, mask, max_length, side):
     """A `TokenPipeline` for dataset `ds` from the shared option values."""
-    from inspector.core.tokenize import TokenPipeline, TokenSettings
-    from inspector.core.tokenizer import load_tokenizer
+    from inspector.core.tokens import TokenPipeline, TokenSettings, load_tokenizer
 
     tok = load_tokenizer(tokenizer)
     settings = TokenSettings(template=template, mask=mask, max_length=max_length, side=side)

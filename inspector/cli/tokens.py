@@ -160,7 +160,7 @@ def _encode_row(ds, split: str, row: int, pipeline):
 
 
 def _facts(ds, split, pipeline, quiet):
-    from inspector.core.token_facts import token_facts
+    from inspector.core.tokens import token_facts
 
     return run_with_progress(token_facts(ds, split, pipeline), quiet=quiet)
 
@@ -186,8 +186,7 @@ def _percentiles(values) -> dict:
 def _stats(ds, split, pipeline, pack_lengths, batch_size, quiet) -> dict:
     import numpy as np
 
-    from inspector.core.lint import lint
-    from inspector.core.packsim import simulate
+    from inspector.core.tokens import lint, simulate
 
     facts = _facts(ds, split, pipeline, quiet)
     ok = facts["failed"] == 0
@@ -217,7 +216,7 @@ def _stats(ds, split, pipeline, pack_lengths, batch_size, quiet) -> dict:
 def _pack(ds, split, pipeline, capacity, index, strategy, quiet) -> dict:
     import numpy as np
 
-    from inspector.core.pack import assemble, pack
+    from inspector.core.tokens import assemble, pack
 
     facts = _facts(ds, split, pipeline, quiet)
     lengths = np.where(facts["failed"] == 0, np.minimum(facts["tokens"], facts.max_length), 0)

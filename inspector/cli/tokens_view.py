@@ -6,8 +6,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from inspector.core.bytetokens import byte_chars, visible
-from inspector.core.tokenize import IGNORE_INDEX
+from inspector.core.tokens import IGNORE_INDEX, byte_chars, visible
 
 # Two shades each, alternating token by token so that token boundaries stay visible.
 TRAINED = ("bold black on green3", "bold black on dark_sea_green2")

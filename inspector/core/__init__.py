@@ -1,5 +1,10 @@
-"""The headless core: loading, normalizing, tokens, analyses, triage and export.
+"""The headless core, one package per stage of the pipeline.
 
-Nothing under `inspector.core` imports Textual or Rich (a test checks it), and heavy libraries
-(torch, sentence-transformers, umap, hdbscan) are imported inside the functions that use them.
+`data` reads files into `Conversation`s; `tokens` renders, tokenizes, masks and packs; `flags`
+holds the quality rules; `semantic` embeds and clusters; `scan` runs the analyses over a
+dataset; `export` turns decisions into files. The modules directly here are the foundation all
+stages share: errors, progress, cache, processes, row keys, the triage store and the lazy
+package faces. Layers only point down (tests/test_layers.py checks it), nothing under
+`inspector.core` imports Textual or Rich, and heavy libraries (torch, sentence-transformers,
+umap, hdbscan) are imported inside the functions that use them.
 """

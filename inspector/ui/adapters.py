@@ -29,8 +29,8 @@ _lock = threading.Lock()
 
 def token_pipeline(session):
     """The session's `TokenPipeline` (tokenizer loaded once per settings; thread-safe)."""
-    tokenize = _module("inspector.core.tokenize", "issue 3, branch tokens")
-    tokenizer_mod = _module("inspector.core.tokenizer", "issue 3, branch tokens")
+    tokenize = _module("inspector.core.tokens.tokenize", "issue 3, branch tokens")
+    tokenizer_mod = _module("inspector.core.tokens.tokenizer", "issue 3, branch tokens")
     s = session.settings
     key = (s.tokenizer, s.template, s.mask, s.max_length, session.ds.format)
     with _lock:
@@ -50,11 +50,11 @@ def tokenize_row(session, conv):
 
 def pack_rows(lengths, max_length: int, strategy: str = "bfd"):
     """A `Packing` of the given sequence lengths (rows = positions in `lengths`)."""
-    pack = _module("inspector.core.pack", "issue 3, branch tokens")
+    pack = _module("inspector.core.tokens.pack", "issue 3, branch tokens")
     return pack.pack(lengths, max_length, strategy)
 
 
 def packing_table(lengths, max_length: int) -> list:
     """The packing simulator's rows at `max_length`: padding per batch, bfd, wrapped."""
-    packsim = _module("inspector.core.packsim", "issue 3, branch tokens")
+    packsim = _module("inspector.core.tokens.packsim", "issue 3, branch tokens")
     return packsim.simulate(lengths, [max_length])

@@ -1,6 +1,6 @@
 """Completing a dataset reopened from its open index, after the first frame is on the screen.
 
-A provisional dataset (`InspectorDataset.provisional`, see `inspector.core.open_index`) reads
+A provisional dataset (`InspectorDataset.provisional`, see `inspector.core.data.open_index`) reads
 rows with pyarrow alone, which is all the views need to paint. The analyses and the export need
 the dataset `open_dataset` returns, so the app builds it in a thread (importing `datasets` takes
 about a second) and swaps it into the session before it starts them. The app asks for it when
@@ -59,7 +59,7 @@ class DatasetCompletion:
             pass
 
     def _swap_dataset(self, shown, full) -> None:
-        from inspector.core.open_index import same_data
+        from inspector.core.data import same_data
 
         if not same_data(shown, full):
             # The files changed between the fast open and now: the rows on screen are not the

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 
-from inspector.core.conversation import USER
+from inspector.core.data import USER
 
 _SPACE = re.compile(r"\s+")
 #: Characters of a preview kept (wider than any terminal line).

@@ -87,7 +87,7 @@ def test_bad_options_give_one_clear_error(real_data, tmp_path, args, message):
 
 def test_decisions_file_round_trip_through_the_cli(real_data, tmp_path):
     src = real_data / "fastchat_dummy_conversation.json"
-    from inspector.core.dataset import open_dataset
+    from inspector.core.data.dataset import open_dataset
 
     ds = open_dataset(src, state_dir=tmp_path / "s")
     store = ds.triage()

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from inspector.cli import main
-from inspector.core.dataset import open_dataset
-from inspector.core.files import iter_json_records
+from inspector.core.data.dataset import open_dataset
+from inspector.core.data.files import iter_json_records
 from inspector.core.progress import run
 
 
@@ -20,7 +20,7 @@ def state(tmp_path_factory):
 
 
 def test_stratified_split_spreads_clusters_and_drops_one(real_data, tmp_path, state):
-    from inspector.core.clusters import cluster_dataset
+    from inspector.core.semantic.clusters import cluster_dataset
 
     src = real_data / "llamafactory_alpaca_en_demo.json"
     ds = open_dataset(src, state_dir=state)

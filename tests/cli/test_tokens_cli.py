@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from inspector.cli import main
-from inspector.core.tokenizer import load_tokenizer
+from inspector.core.tokens.tokenizer import load_tokenizer
 
 
 def tokens(*args, state):

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from inspector.core.dataset import open_dataset
-from inspector.core.export import export_dataset
+from inspector.core.data.dataset import open_dataset
+from inspector.core.export.run import export_dataset
 from inspector.core.flags import flag_row
 
 FIELDS = ["instruction", "input", "output"]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from inspector.core.bytetokens import byte_chars, visible
-from inspector.core.tokenizer import load_tokenizer
+from inspector.core.tokens.bytetokens import byte_chars, visible
+from inspector.core.tokens.tokenizer import load_tokenizer
 
 
 def test_byte_tokens_spell_each_character_once():

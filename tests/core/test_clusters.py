@@ -7,11 +7,11 @@ import json
 import numpy as np
 import pytest
 
-from inspector.core import clusters, encoders, knn, projection
-from inspector.core.clusters import cluster_dataset, cluster_texts, cluster_vectors
-from inspector.core.dataset import open_dataset
-from inspector.core.embed import embed_dataset, embed_texts
+from inspector.core.data.dataset import open_dataset
 from inspector.core.progress import Cancelled, drain, run
+from inspector.core.semantic import clusters, encoders, knn, projection
+from inspector.core.semantic.clusters import cluster_dataset, cluster_texts, cluster_vectors
+from inspector.core.semantic.embed import embed_dataset, embed_texts
 from tests.core.topic_mix import four_source_mix, purity, write_text_dataset
 
 
@@ -146,8 +146,8 @@ def test_a_cancelled_out_of_process_fit_stops_its_worker(monkeypatch):
     import multiprocessing
     import threading
 
-    from inspector.core.clusters import HDBSCAN_ELSEWHERE, _cluster_guarded
     from inspector.core.progress import Cancelled
+    from inspector.core.semantic.clusters import HDBSCAN_ELSEWHERE, _cluster_guarded
 
     monkeypatch.setattr("inspector.core.processes._allowed", True)
     rng = np.random.default_rng(1)

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from inspector.core import contamination, shingles
 from inspector.core.errors import InputError
+from inspector.core.scan import contamination, shingles
 
 
 def alpaca_texts(path) -> list[str]:

@@ -6,10 +6,10 @@ import json
 
 import numpy as np
 
-from inspector.core import dedup, shingles
-from inspector.core.dataset import open_dataset
+from inspector.core.data.dataset import open_dataset
 from inspector.core.progress import run
-from inspector.core.scan import ScanSettings, scan
+from inspector.core.scan import dedup, shingles
+from inspector.core.scan.run import ScanSettings, scan
 
 
 def _groups(result_groups) -> list[list[int]]:

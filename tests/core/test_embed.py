@@ -11,12 +11,12 @@ import threading
 import numpy as np
 import pytest
 
-from inspector.core import embed, encoders
-from inspector.core.conversation import ASSISTANT, SYSTEM, TEXT, USER, Conversation, Turn
-from inspector.core.dataset import open_dataset
-from inspector.core.embed import RowKeys, embed_dataset, embed_texts, text_of
+from inspector.core.data.conversation import ASSISTANT, SYSTEM, TEXT, USER, Conversation, Turn
+from inspector.core.data.dataset import open_dataset
 from inspector.core.errors import InputError
 from inspector.core.progress import Cancelled, run
+from inspector.core.semantic import embed, encoders
+from inspector.core.semantic.embed import RowKeys, embed_dataset, embed_texts, text_of
 from tests.conftest import ROOT
 from tests.core.topic_mix import four_source_mix
 
@@ -182,9 +182,9 @@ def refuse(*args, **kwargs):
     raise OSError("network blocked by the test")
 socket.create_connection = refuse
 socket.socket.connect = refuse
-from inspector.core import encoders
+from inspector.core.semantic import encoders
 from inspector.core.errors import InputError
-from inspector.core.embed import embed_texts
+from inspector.core.semantic.embed import embed_texts
 from inspector.core.progress import run
 vecs, name = run(embed_texts(["how do I bake bread", "def add(a, b): return a + b"],
                              model="minilm"))

@@ -13,14 +13,14 @@ import pytest
 from click.testing import CliRunner
 
 from inspector.cli import main
-from inspector.core.dataset import open_dataset
+from inspector.core.data.dataset import open_dataset
+from inspector.core.data.files import iter_json_records
 from inspector.core.errors import InputError
-from inspector.core.evidence import Evidence
-from inspector.core.export import ExportSettings, export_dataset
-from inspector.core.files import iter_json_records
-from inspector.core.manifest import read_manifest
+from inspector.core.export.evidence import Evidence
+from inspector.core.export.manifest import read_manifest
+from inspector.core.export.rules import DropRule, parse_rules
+from inspector.core.export.run import ExportSettings, export_dataset
 from inspector.core.progress import run
-from inspector.core.rules import DropRule, parse_rules
 
 #: The real datasets `inspector info` loads (the others are benchmarks or metadata).
 LOADABLE = [
@@ -307,7 +307,7 @@ def test_input_is_never_modified_and_no_state_is_created(real_data, tmp_path):
 
 @pytest.mark.parametrize("name", LOADABLE)
 def test_batched_row_hashes_equal_the_datasets_row_hash(real_data, tmp_path, name):
-    from inspector.core.decision_log import row_hashes
+    from inspector.core.export.decision_log import row_hashes
 
     ds = open_dataset(real_data / name, state_dir=tmp_path / "s")
     split = ds.splits[0]
@@ -346,7 +346,7 @@ def test_parquet_csv_and_saved_inputs_round_trip_in_their_own_container(real_dat
 def test_split_of_rasbt_with_dups_keeps_every_duplicate_group_in_one_split(real_data, tmp_path):
     """The acceptance split: groups from the real scan (prompt near-duplicates at character
     3-gram Jaccard >= 0.75, which finds the README's pairs), 85/10/5, several seeds."""
-    from inspector.core.scan import ScanSettings, scan
+    from inspector.core.scan.run import ScanSettings, scan
 
     ds = open_dataset(real_data / "rasbt_instruction-examples_with-dups.json", state_dir=tmp_path)
     result = run(scan(ds, ScanSettings(prompt_threshold=0.75), use_cache=False))

@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from inspector.core.dataset import open_dataset
+from inspector.core.data.dataset import open_dataset
 from inspector.core.errors import InputError
-from inspector.core.evidence import Evidence
-from inspector.core.export import ExportSettings, export_dataset
+from inspector.core.export.evidence import Evidence
+from inspector.core.export.rules import DropRule, parse_rules
+from inspector.core.export.run import ExportSettings, export_dataset
 from inspector.core.progress import run
-from inspector.core.rules import DropRule, parse_rules
 
 
 def test_parse_rules():

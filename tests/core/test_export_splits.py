@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from inspector.core.errors import InputError
-from inspector.core.splits import assign, crossing, parse_ratios, quotas, units_of
+from inspector.core.export.splits import assign, crossing, parse_ratios, quotas, units_of
 
 
 def test_parse_ratios_accepts_the_seed_notebook_split():

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from inspector.core.errors import InputError
-from inspector.core.staging import PARTIAL, Staging
+from inspector.core.export.staging import PARTIAL, Staging
 
 
 def test_commit_moves_the_folder_into_place(tmp_path):

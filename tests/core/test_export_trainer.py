@@ -10,8 +10,8 @@ import datasets
 import numpy as np
 import pytest
 
-from inspector.core.dataset import open_dataset
-from inspector.core.export import ExportSettings, export_dataset
+from inspector.core.data.dataset import open_dataset
+from inspector.core.export.run import ExportSettings, export_dataset
 from inspector.core.progress import run
 
 torch = pytest.importorskip("torch")
@@ -22,8 +22,8 @@ PACK = 512
 
 @pytest.fixture(scope="module")
 def exported(real_data, tmp_path_factory):
-    from inspector.core.tokenize import TokenPipeline, TokenSettings
-    from inspector.core.tokenizer import load_tokenizer
+    from inspector.core.tokens.tokenize import TokenPipeline, TokenSettings
+    from inspector.core.tokens.tokenizer import load_tokenizer
 
     tmp = tmp_path_factory.mktemp("trainer")
     ds = open_dataset(real_data / "rasbt_instruction-data.json", state_dir=tmp / "state")
@@ -100,14 +100,14 @@ def test_exports_load_with_the_promised_columns(exported):
 
 
 def test_trainer_takes_a_step_on_the_tokenized_export(exported, tmp_path):
-    from inspector.core.collate import PaddingCollator
+    from inspector.core.export.collate import PaddingCollator
 
     loss = one_step(tiny_llama(), exported[1]["tokenized"], PaddingCollator(), tmp_path)
     assert math.isfinite(loss) and loss > 0
 
 
 def test_trainer_takes_a_step_on_the_packed_export(exported, tmp_path):
-    from inspector.core.collate import PackedCollator
+    from inspector.core.export.collate import PackedCollator
 
     loss = one_step(tiny_llama(), exported[1]["packed"], PackedCollator(), tmp_path)
     assert math.isfinite(loss) and loss > 0
@@ -123,7 +123,7 @@ def _sum_of_trained_losses(model, ids, labels) -> tuple[float, int]:
 
 
 def test_packed_loss_equals_the_loss_over_trained_labels_only(exported):
-    from inspector.core.collate import PackedCollator
+    from inspector.core.export.collate import PackedCollator
 
     _, load = exported
     by_ids = {tuple(r["input_ids"]): r["labels"] for r in load["tokenized"]}
@@ -151,8 +151,8 @@ def test_packed_loss_equals_the_loss_over_trained_labels_only(exported):
 
 
 def test_tokenized_and_packed_exports_are_byte_identical_on_rerun(real_data, tmp_path, exported):
-    from inspector.core.tokenize import TokenPipeline, TokenSettings
-    from inspector.core.tokenizer import load_tokenizer
+    from inspector.core.tokens.tokenize import TokenPipeline, TokenSettings
+    from inspector.core.tokens.tokenizer import load_tokenizer
 
     ds = open_dataset(real_data / "rasbt_instruction-data.json", state_dir=tmp_path / "s")
     pipeline = TokenPipeline(
@@ -166,7 +166,7 @@ def test_tokenized_and_packed_exports_are_byte_identical_on_rerun(real_data, tmp
 
 
 def test_packs_match_the_token_layers_assemble(exported):
-    from inspector.core.pack import assemble, pack_bfd
+    from inspector.core.tokens.pack import assemble, pack_bfd
 
     _, load = exported
     rows = load["tokenized"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from inspector.core.conversation import ASSISTANT, SYSTEM, TOOL, USER, Conversation, Turn
-from inspector.core.dataset import open_dataset
+from inspector.core.data.conversation import ASSISTANT, SYSTEM, TOOL, USER, Conversation, Turn
+from inspector.core.data.dataset import open_dataset
 from inspector.core.flags import CODES, RULES, FlagRun, RowTokens, flag_row, token_findings
 from inspector.core.flags.base import SEVERITIES
 from inspector.core.flags.pii import luhn_ok

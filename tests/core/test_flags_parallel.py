@@ -7,11 +7,11 @@ import threading
 
 import pytest
 
-from inspector.core.dataset import open_dataset
+from inspector.core.data.dataset import open_dataset
 from inspector.core.flags import FlagRun, RowTokens
 from inspector.core.flags.parallel import MIN_ROWS, worker_count
 from inspector.core.progress import Cancelled, run
-from inspector.core.scan import ScanSettings, scan
+from inspector.core.scan.run import ScanSettings, scan
 
 FILES = (
     "hh-rlhf_harmless-base_test.jsonl.gz",  # preference pairs: length bias, refusals

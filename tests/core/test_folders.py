@@ -7,10 +7,10 @@ import shutil
 
 import pytest
 
-from inspector.core.dataset import open_dataset
+from inspector.core.data.dataset import open_dataset
+from inspector.core.data.open_index import open_fast, record
 from inspector.core.errors import InputError
-from inspector.core.export import export_dataset
-from inspector.core.open_index import open_fast, record
+from inspector.core.export.run import export_dataset
 from inspector.core.progress import drain
 
 

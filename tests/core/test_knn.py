@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from inspector.core import knn
-from inspector.core.embed import embed_texts
 from inspector.core.progress import run
+from inspector.core.semantic import knn
+from inspector.core.semantic.embed import embed_texts
 from tests.core.topic_mix import four_source_mix
 
 

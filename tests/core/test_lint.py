@@ -8,11 +8,11 @@ import json
 import pytest
 
 from inspector.core import progress
-from inspector.core.dataset import open_dataset
-from inspector.core.lint import RULES, lint
-from inspector.core.token_facts import token_facts
-from inspector.core.tokenize import TokenPipeline, TokenSettings
-from inspector.core.tokenizer import load_tokenizer
+from inspector.core.data.dataset import open_dataset
+from inspector.core.tokens.facts import token_facts
+from inspector.core.tokens.lint import RULES, lint
+from inspector.core.tokens.tokenize import TokenPipeline, TokenSettings
+from inspector.core.tokens.tokenizer import load_tokenizer
 
 
 @pytest.fixture(scope="module")

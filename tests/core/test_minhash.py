@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pytest
 
-from inspector.core import minhash, shingles
+from inspector.core.scan import minhash, shingles
 
 
 def test_words_ignore_case_punctuation_and_compatibility_forms():

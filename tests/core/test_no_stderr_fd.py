@@ -26,8 +26,8 @@ SCRIPT = textwrap.dedent(
         real = sys.stderr
         sys.stderr = Capture()
         try:
-            from inspector.core.clusters import _cluster
-            from inspector.core.conversation import Conversation, Turn
+            from inspector.core.semantic.clusters import _cluster
+            from inspector.core.data.conversation import Conversation, Turn
             from inspector.core.flags import FlagRun
 
             # Above 16,384 points hdbscan parallelizes its core distances.
@@ -37,7 +37,7 @@ SCRIPT = textwrap.dedent(
             print("clusters", len(set(labels.tolist())), file=real)
 
             # The same fit in a worker process (what the app does from 10,000 points on).
-            from inspector.core.clusters import _cluster_guarded
+            from inspector.core.semantic.clusters import _cluster_guarded
             from inspector.core.processes import allow_workers
 
             allow_workers()

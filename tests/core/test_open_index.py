@@ -11,9 +11,9 @@ import sys
 
 import pytest
 
-from inspector.core import open_index
-from inspector.core.dataset import open_dataset
-from inspector.core.open_index import open_fast, record, same_data
+from inspector.core.data import open_index
+from inspector.core.data.dataset import open_dataset
+from inspector.core.data.open_index import open_fast, record, same_data
 
 REAL_FILES = [
     "fastchat_dummy_conversation.json",  # sharegpt
@@ -74,7 +74,7 @@ def test_real_data_reopens_from_arrow_with_the_same_rows(real_data, tmp_path, na
 def test_fast_open_does_not_import_datasets(sample_data, tmp_path):
     recorded(sample_data / "sft", tmp_path)
     code = (
-        "import sys; from inspector.core.open_index import open_fast; "
+        "import sys; from inspector.core.data.open_index import open_fast; "
         f"ds = open_fast({str(sample_data / 'sft')!r}, state_dir={str(tmp_path)!r}); "
         "print(ds.num_rows('train'), ds.conversation('train', 0).response_text()[:10], "
         "'datasets' in sys.modules, 'textual' in sys.modules)"

@@ -7,10 +7,10 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from inspector.core.dataset import open_dataset
-from inspector.core.pack import assemble, pack, pack_bfd, pack_wrapped
-from inspector.core.tokenize import IGNORE_INDEX, TokenPipeline, TokenSettings
-from inspector.core.tokenizer import load_tokenizer
+from inspector.core.data.dataset import open_dataset
+from inspector.core.tokens.pack import assemble, pack, pack_bfd, pack_wrapped
+from inspector.core.tokens.tokenize import IGNORE_INDEX, TokenPipeline, TokenSettings
+from inspector.core.tokens.tokenizer import load_tokenizer
 
 SEED_ROWS = [[1, 100, 100, 2], [1, 200, 200, 2], [1, 300, 300, 300, 300, 2]]
 

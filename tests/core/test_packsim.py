@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from inspector.core import progress
-from inspector.core.dataset import open_dataset
-from inspector.core.packsim import padding_row, simulate
-from inspector.core.token_facts import token_facts
-from inspector.core.tokenize import TokenPipeline, TokenSettings
-from inspector.core.tokenizer import load_tokenizer
+from inspector.core.data.dataset import open_dataset
+from inspector.core.tokens.facts import token_facts
+from inspector.core.tokens.packsim import padding_row, simulate
+from inspector.core.tokens.tokenize import TokenPipeline, TokenSettings
+from inspector.core.tokens.tokenizer import load_tokenizer
 
 
 def test_padding_baseline_by_hand():

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from tokenizers import Regex, Tokenizer, models, pre_tokenizers
 
-from inspector.core.presplit import SPACE, split_is_exact, word_split_encoder
-from inspector.core.tokenizer import load_tokenizer
+from inspector.core.tokens.presplit import SPACE, split_is_exact, word_split_encoder
+from inspector.core.tokens.tokenizer import load_tokenizer
 
 
 def strings_in(value, out: list[str]) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from inspector.core.dataset import open_dataset
-from inspector.core.info import summarize
+from inspector.core.data.dataset import open_dataset
+from inspector.core.data.summary import summarize
 from inspector.core.progress import run
 
 EXPECTED = {

@@ -7,8 +7,8 @@ import shutil
 import subprocess
 import sys
 
-from inspector.core.dataset import open_dataset
-from inspector.core.info import summarize
+from inspector.core.data.dataset import open_dataset
+from inspector.core.data.summary import summarize
 from inspector.core.progress import run
 
 

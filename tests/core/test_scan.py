@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from inspector.core.dataset import open_dataset
+from inspector.core.data.dataset import open_dataset
 from inspector.core.progress import Progress, drain, run
-from inspector.core.scan import ScanSettings, scan
+from inspector.core.scan.run import ScanSettings, scan
 
 MAX_LENGTH = 2048  # the length the manifest's too_long / no_trained_tokens rows are planted for
 
@@ -26,9 +26,9 @@ def manifest(sample_data) -> dict:
 def _token_facts(ds) -> dict:
     """The tokens layer's facts for every split: embedded Mistral 7B tokenizer, the default
     template (Alpaca for Alpaca data), completion-only masking, truncation at MAX_LENGTH."""
-    from inspector.core.scan import collect_token_facts
-    from inspector.core.tokenize import TokenPipeline, TokenSettings
-    from inspector.core.tokenizer import load_tokenizer
+    from inspector.core.scan.run import collect_token_facts
+    from inspector.core.tokens.tokenize import TokenPipeline, TokenSettings
+    from inspector.core.tokens.tokenizer import load_tokenizer
 
     pipe = TokenPipeline(load_tokenizer(None), TokenSettings(max_length=MAX_LENGTH), fmt=ds.format)
     return run(collect_token_facts(ds, pipe))

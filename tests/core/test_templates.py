@@ -6,15 +6,15 @@ import copy
 
 import pytest
 
-from inspector.core.conversation import ASSISTANT, SYSTEM, TEXT, TOOL, USER, Turn
+from inspector.core.data.conversation import ASSISTANT, SYSTEM, TEXT, TOOL, USER, Turn
 from inspector.core.errors import InputError, RowError
-from inspector.core.rendered import CONTENT, END
-from inspector.core.templates import (
+from inspector.core.tokens.rendered import CONTENT, END
+from inspector.core.tokens.templates import (
     TEMPLATE_NAMES,
     default_template_name,
     get_template,
 )
-from inspector.core.tokenizer import load_tokenizer
+from inspector.core.tokens.tokenizer import load_tokenizer
 
 
 @pytest.fixture(scope="module")
@@ -200,9 +200,9 @@ def test_tool_definitions_are_rendered_and_never_trained(tok, name, real_data):
     """Glaive rows carry `tools`: the model must see the schema of the functions it calls."""
     import dataclasses
 
-    from inspector.core.dataset import open_dataset
-    from inspector.core.templates import given_tools
-    from inspector.core.tokenize import TokenPipeline, TokenSettings
+    from inspector.core.data.dataset import open_dataset
+    from inspector.core.tokens.templates import given_tools
+    from inspector.core.tokens.tokenize import TokenPipeline, TokenSettings
 
     ds = open_dataset(real_data / "llamafactory_glaive_toolcall_en_demo.json")
     with_tools = [

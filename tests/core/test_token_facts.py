@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from inspector.core import progress
-from inspector.core.dataset import open_dataset
+from inspector.core.data.dataset import open_dataset
 from inspector.core.progress import Cancelled
-from inspector.core.token_facts import TokenFacts, token_facts
-from inspector.core.tokenize import TokenPipeline, TokenSettings
-from inspector.core.tokenizer import load_tokenizer
+from inspector.core.tokens.facts import TokenFacts, token_facts
+from inspector.core.tokens.tokenize import TokenPipeline, TokenSettings
+from inspector.core.tokens.tokenizer import load_tokenizer
 
 
 @pytest.fixture(scope="module")

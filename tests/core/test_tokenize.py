@@ -6,11 +6,11 @@ import copy
 
 import pytest
 
-from inspector.core.conversation import ASSISTANT, USER, Conversation, Turn
-from inspector.core.dataset import open_dataset
+from inspector.core.data.conversation import ASSISTANT, USER, Conversation, Turn
+from inspector.core.data.dataset import open_dataset
 from inspector.core.errors import InputError, RowError
-from inspector.core.tokenize import IGNORE_INDEX, TokenPipeline, TokenSettings
-from inspector.core.tokenizer import load_tokenizer
+from inspector.core.tokens.tokenize import IGNORE_INDEX, TokenPipeline, TokenSettings
+from inspector.core.tokens.tokenizer import load_tokenizer
 
 # A ChatML template that marks each answer and its <|im_end|> with {% generation %}.
 GENERATION_CHATML = (

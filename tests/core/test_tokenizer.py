@@ -7,7 +7,7 @@ import time
 import pytest
 
 from inspector.core.errors import InputError
-from inspector.core.tokenizer import (
+from inspector.core.tokens.tokenizer import (
     DEFAULT_NAME,
     cache_root,
     load_tokenizer,
@@ -33,7 +33,7 @@ def test_embedded_default_is_the_fast_mistral_tokenizer(tok):
 def test_converted_default_is_cached_and_reloads_identically(tok):
     cached = list(cache_root().glob("mistral-7b-v1-*/tokenizer.json"))
     assert cached, "the converted tokenizer.json should be kept for later loads"
-    from inspector.core.tokenizer import _load_default
+    from inspector.core.tokens.tokenizer import _load_default
 
     again = _load_default()  # bypasses the in-process memo: reads the cached file
     text = "Unicode ünïcödé 🚀 and code: def f(x):\n    return x**2 </s>"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from inspector.core.topics import central_members, describe_clusters, keywords_by_class
+from inspector.core.semantic.topics import central_members, describe_clusters, keywords_by_class
 from tests.core.topic_mix import four_source_mix
 
 

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from inspector.core.dataset import open_dataset
+from inspector.core.data.dataset import open_dataset
 from inspector.core.progress import drain
 from inspector.ui.analyses.specs import SPECS
 from inspector.ui.analyses.state import cache_key, save_result

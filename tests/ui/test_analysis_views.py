@@ -125,7 +125,7 @@ async def test_packs_view(make_app, settle):
         if waiting(app, "tokens"):
             assert app.screen.query_one(AnalysisPanel).display
             return
-        from inspector.core.pack import pack
+        from inspector.core.tokens.pack import pack
 
         tokens = app.index("tokens")
         lo, hi = app.session.split_range("train")

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from inspector.core.dataset import open_dataset
+from inspector.core.data.dataset import open_dataset
 from inspector.ui.exporting import default_target
 
 

@@ -11,8 +11,8 @@ import shutil
 import pytest
 
 from inspector.cli.open_app import _open
-from inspector.core.dataset import open_dataset
-from inspector.core.open_index import open_fast, record
+from inspector.core.data.dataset import open_dataset
+from inspector.core.data.open_index import open_fast, record
 from inspector.ui.app import InspectorApp
 from inspector.ui.session import Session
 from inspector.ui.widgets.row_table import RowTable
@@ -158,8 +158,8 @@ HEAVY = (
     "tokenizers",
     "numba",
     "pyarrow.compute",
-    "inspector.core.scan",
-    "inspector.core.info",
+    "inspector.core.scan.run",
+    "inspector.core.data.summary",
 )
 
 FIRST_FRAME = """

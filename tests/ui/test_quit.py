@@ -14,7 +14,7 @@ SCRIPT = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from inspector.core.dataset import open_dataset
+    from inspector.core.data.dataset import open_dataset
     import inspector.ui.app
     from inspector.ui.app import InspectorApp, leave
     from inspector.ui.session import Session

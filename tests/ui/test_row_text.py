@@ -7,9 +7,9 @@ import io
 import pytest
 from rich.console import Console
 
-from inspector.core.dataset import open_dataset
-from inspector.core.tokenize import TokenPipeline, TokenSettings
-from inspector.core.tokenizer import load_tokenizer
+from inspector.core.data.dataset import open_dataset
+from inspector.core.tokens.tokenize import TokenPipeline, TokenSettings
+from inspector.core.tokens.tokenizer import load_tokenizer
 from inspector.ui.app import InspectorApp
 from inspector.ui.screens.row import RowScreen
 from inspector.ui.session import Session, Settings

@@ -60,7 +60,7 @@ async def test_chat_previews_show_the_first_user_turn(make_app, settle):
 
 
 def test_preview_falls_back_when_there_is_no_user_turn():
-    from inspector.core.conversation import Conversation, Turn
+    from inspector.core.data.conversation import Conversation, Turn
     from inspector.ui.previews import preview
 
     only_system = Conversation("messages", [Turn("system", "Be brief."), Turn("assistant", "Ok")])
@@ -168,7 +168,7 @@ async def test_an_empty_result_says_so_and_how_to_clear_it(make_app, settle):
 def test_a_long_dataset_name_never_pushes_the_view_tabs_off(sample_data, tmp_path):
     import shutil
 
-    from inspector.core.dataset import open_dataset
+    from inspector.core.data.dataset import open_dataset
     from inspector.ui.app import InspectorApp
     from inspector.ui.session import Session
     from inspector.ui.widgets.bars import ViewBar

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from inspector.core.dataset import open_dataset
+from inspector.core.data.dataset import open_dataset
 from inspector.ui.app import InspectorApp
 from inspector.ui.session import Session
 

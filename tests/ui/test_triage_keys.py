@@ -129,7 +129,7 @@ async def test_decisions_survive_reopening(make_app, settle, tmp_path):
 
 OTHER_INSTANCE = textwrap.dedent("""
     import asyncio, sys
-    from inspector.core.dataset import open_dataset
+    from inspector.core.data.dataset import open_dataset
     from inspector.ui.app import InspectorApp
     from inspector.ui.session import Session
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from inspector.core.conversation import ASSISTANT, TEXT, Conversation, Turn
+from inspector.core.data.conversation import ASSISTANT, TEXT, Conversation, Turn
 
 ERROR = "error"
 WARNING = "warning"

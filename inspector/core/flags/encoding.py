@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from inspector.core.conversation import Conversation
+from inspector.core.data.conversation import Conversation
 from inspector.core.flags.base import WARNING, Rule, turns_of
 
 #: Sequences that appear when UTF-8 bytes are decoded as cp1252 or Latin-1: a lead character

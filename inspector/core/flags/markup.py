@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from inspector.core.conversation import Conversation
+from inspector.core.data.conversation import Conversation
 from inspector.core.flags.base import ERROR, WARNING, Rule, model_turns, turns_of
 
 #: Special tokens of the common chat templates (ChatML, Llama 2 and 3, Mistral, Phi-3, Gemma,

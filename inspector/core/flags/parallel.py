@@ -20,8 +20,9 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future
 
-from inspector.core.conversation import Conversation
+from inspector.core.data.conversation import Conversation
 from inspector.core.flags.base import Finding
+from inspector.core.flags.registry import flag_row
 from inspector.core.processes import WorkerPool, usable_cpus, workers_allowed
 
 #: Fewer rows than this are flagged in the calling process: starting workers costs ~1 s.
@@ -47,8 +48,6 @@ def worker_count(total_rows: int) -> int:
 
 def flag_batch(batch: list[tuple[int, Conversation]]) -> list[tuple[int, list[Finding]]]:
     """Run every row rule over a batch (in a worker); only rows with findings come back."""
-    from inspector.core.flags import flag_row
-
     out = []
     for index, conv in batch:
         found = flag_row(conv)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from inspector.core.conversation import Conversation
+from inspector.core.data.conversation import Conversation
 from inspector.core.flags.base import WARNING, Rule, model_turns
 
 _A = "['’]"  # an apostrophe, straight or curly

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from inspector.core.conversation import Conversation, Turn
+from inspector.core.data.conversation import Conversation, Turn
 from inspector.core.flags.base import ERROR, INFO, WARNING, Finding, Rule, clip
 
 _SPACE = re.compile(r"\s+")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from inspector.core.conversation import Conversation
+from inspector.core.data.conversation import Conversation
 from inspector.core.flags.base import WARNING, Rule, model_turns
 
 _WORD = re.compile(r"\w+")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from inspector.core.conversation import USER, Conversation
+from inspector.core.data.conversation import USER, Conversation
 from inspector.core.flags.base import ERROR, INFO, WARNING, Rule, responses
 
 #: Scripts written without spaces between words (Han, kana, Thai, Lao, Khmer, Myanmar): each

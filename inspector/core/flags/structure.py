@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from inspector.core.conversation import ASSISTANT, SYSTEM, USER, Conversation
+from inspector.core.data.conversation import ASSISTANT, SYSTEM, USER, Conversation
 from inspector.core.flags.base import ERROR, WARNING, Rule, responses, turns_of
 
 

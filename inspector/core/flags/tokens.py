@@ -2,7 +2,7 @@
 
 The rules do not tokenize: the caller passes, per row, the total number of tokens of the
 rendered conversation and how many trained (label != -100) tokens remain after truncation to
-`max_length`. The tokens layer (`inspector.core.token_facts`) computes them;
+`max_length`. The tokens layer (`inspector.core.tokens.facts`) computes them;
 `scan.collect_token_facts` gathers them for every split.
 """
 

@@ -53,7 +53,7 @@ class AnalysisSpec:
 
 
 def _summary(session, cancel):
-    from inspector.core.info import summarize
+    from inspector.core.data import summarize
 
     summary = yield from summarize(session.ds, cancel)
     return summary.to_json()
@@ -71,8 +71,7 @@ def _scan(session, cancel):
 
 def _tokens(session, cancel):
     """Token facts of every split (lengths, trained tokens, truncation) and the mask linter."""
-    from inspector.core.lint import lint
-    from inspector.core.token_facts import token_facts
+    from inspector.core.tokens import lint, token_facts
 
     from ..adapters import token_pipeline
 
@@ -111,7 +110,7 @@ def _tokens(session, cancel):
 
 def _clusters(session, cancel):
     """Embeddings, the 2-D map and clusters, as gid-ordered arrays plus the cluster table."""
-    from inspector.core.clusters import cluster_dataset
+    from inspector.core.semantic import cluster_dataset
 
     result = yield from cluster_dataset(session.ds, cancel=cancel)
     gids = _gids_of_keys(session, result.keys)
@@ -180,12 +179,17 @@ def _token_key(session) -> dict:
 
 SPECS: tuple[AnalysisSpec, ...] = (
     AnalysisSpec(
-        "summary", "summary", "inspector.core.info:summarize", "foundation", _summary, lambda s: {}
+        "summary",
+        "summary",
+        "inspector.core.data.summary:summarize",
+        "foundation",
+        _summary,
+        lambda s: {},
     ),
     AnalysisSpec(
         "scan",
         "flags & duplicates",
-        "inspector.core.scan:scan",
+        "inspector.core.scan.run:scan",
         "issue 4, branch scan",
         _scan,
         _scan_key,
@@ -193,7 +197,7 @@ SPECS: tuple[AnalysisSpec, ...] = (
     AnalysisSpec(
         "tokens",
         "tokens",
-        "inspector.core.token_facts:token_facts",
+        "inspector.core.tokens.facts:token_facts",
         "issue 3, branch tokens",
         _tokens,
         _token_key,
@@ -201,7 +205,7 @@ SPECS: tuple[AnalysisSpec, ...] = (
     AnalysisSpec(
         "clusters",
         "clusters",
-        "inspector.core.clusters:cluster_dataset",
+        "inspector.core.semantic.clusters:cluster_dataset",
         "issue 5, branch clusters",
         _clusters,
         lambda s: {},

@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from inspector.core.rendered import trained_turns
+from inspector.core.tokens import trained_turns
 
 #: Caps what one turn shows: a multi-megabyte row must not freeze the terminal.
 MAX_TURN_CHARS = 20_000

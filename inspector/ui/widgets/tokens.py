@@ -7,7 +7,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static
 
-from inspector.core.bytetokens import byte_chars, visible
+from inspector.core.tokens import byte_chars, visible
 
 #: Tokens drawn at most (a 100k-token row must not freeze the terminal).
 MAX_TOKENS = 6000

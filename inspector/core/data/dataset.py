@@ -1,0 +1,172 @@
+"""The dataset facade every other layer uses: open a path, get its format and its conversations.
+
+`open_dataset` loads the rows (Arrow, memory-mapped), applies the user's column map, detects or
+checks the format, and returns an `InspectorDataset` that normalizes rows on demand. Rows are
+addressed as `(split, row)` with `row` 0-based within the split.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from functools import cached_property
+from pathlib import Path
+
+from inspector.core.cache import Cache, state_dir_for
+from inspector.core.data.columns import canonical_view
+from inspector.core.data.conversation import FORMATS, Conversation
+from inspector.core.data.formats import check_forced, detect_format
+from inspector.core.data.load import Loaded, load
+from inspector.core.data.normalize import normalize
+from inspector.core.errors import InputError, RowError
+
+
+class InspectorDataset:
+    """A loaded dataset with a known format. Create it with `open_dataset`."""
+
+    provisional = False
+    """True for a dataset reopened from its open index (`open_index.open_fast`): `hf` then
+    holds pyarrow-only `ArrowSplit`s, enough to read rows; `complete()` gives the full one."""
+
+    def __init__(self, loaded: Loaded, fmt: str, view: dict[str, str], state_dir: Path | None):
+        self.path = loaded.path
+        self.files = loaded.files
+        self.split_files = loaded.split_files
+        self.hf = loaded.splits
+        self.format = fmt
+        self.json_columns = loaded.json_columns
+        self._view = view
+        self._state_override = state_dir
+
+    @property
+    def splits(self) -> list[str]:
+        return list(self.hf)
+
+    @property
+    def column_map(self) -> dict[str, str]:
+        """Canonical name -> source column, for the columns that differ or matter."""
+        return dict(self._view)
+
+    def num_rows(self, split: str) -> int:
+        return self.hf[split].num_rows
+
+    @property
+    def total_rows(self) -> int:
+        return sum(d.num_rows for d in self.hf.values())
+
+    @cached_property
+    def state_dir(self) -> Path:
+        return state_dir_for(self.path, self._state_override)
+
+    @cached_property
+    def cache(self) -> Cache:
+        return Cache(self.state_dir)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A hash of the input files' bytes, the format and the column map."""
+        h = hashlib.blake2b(digest_size=16)
+        for f in self.files:
+            h.update(str(f.name).encode() + b"\0")
+            with open(f, "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(block)
+        h.update(self.format.encode())
+        h.update(repr(sorted(self._view.items())).encode())
+        return h.hexdigest()
+
+    @cached_property
+    def blank_columns(self) -> frozenset[str]:
+        """Source columns whose nulls are empty CSV/TSV cells of text (see `blank_cells`)."""
+        from inspector.core.data.blank_cells import blank_text_columns
+
+        return blank_text_columns(self.files, (self.hf[s].data.table for s in self.hf))
+
+    def canonical(self, raw: dict) -> dict:
+        """A raw row keyed by canonical column names (an empty CSV cell of text is "")."""
+        blank = self.blank_columns
+        return {
+            name: "" if col in blank and raw.get(col) is None else raw.get(col)
+            for name, col in self._view.items()
+        }
+
+    def decode(self, raw: dict) -> dict:
+        """Undo the JSON-text storage of mixed-type columns (see `load._reload_exact`)."""
+        for col in self.json_columns:
+            if raw.get(col) is not None:
+                raw[col] = json.loads(raw[col])
+        return raw
+
+    def raw_row(self, split: str, row: int) -> dict:
+        """The row as in the input file (source column names, original values)."""
+        return self.decode(self.hf[split][row])
+
+    def row_hash(self, split: str, row: int) -> str:
+        """The content hash of a row (see `triage.row_hash`): equal rows hash equal anywhere."""
+        from inspector.core.triage import row_hash
+
+        return row_hash(self.raw_row(split, row))
+
+    @property
+    def name(self) -> str:
+        """The dataset's name in the triage store: its file or folder name."""
+        return self.path.resolve().name
+
+    def complete(self) -> InspectorDataset:
+        """This dataset with `hf` a `datasets.DatasetDict`, as every analysis needs it: itself,
+        or for a provisional dataset the normal `open_dataset` of the same path and options."""
+        if not self.provisional:
+            return self
+        return open_dataset(self.path, **self.open_request)
+
+    def triage(self):
+        """The `TriageStore` of this dataset (created on first use)."""
+        from inspector.core.triage import TriageStore
+
+        return TriageStore.open(self.state_dir, self.name)
+
+    def conversation(self, split: str, row: int) -> Conversation:
+        """The normalized row; raises `RowError` when it cannot be normalized."""
+        return normalize(self.format, self.canonical(self.raw_row(split, row)))
+
+    def iter_conversations(
+        self, split: str, start: int = 0, stop: int | None = None, batch_size: int = 1000
+    ) -> Iterator[tuple[int, Conversation | None, str | None]]:
+        """`(row, conversation, None)` or `(row, None, reason)` for rows start..stop of a split."""
+        data = self.hf[split]
+        stop = data.num_rows if stop is None else min(stop, data.num_rows)
+        for lo in range(start, stop, batch_size):
+            batch = data[lo : min(lo + batch_size, stop)]
+            n = len(next(iter(batch.values()))) if batch else 0
+            for i in range(n):
+                raw = self.decode({col: values[i] for col, values in batch.items()})
+                try:
+                    yield lo + i, normalize(self.format, self.canonical(raw)), None
+                except RowError as err:
+                    yield lo + i, None, err.reason
+
+    def __repr__(self) -> str:
+        sizes = ", ".join(f"{s}={self.num_rows(s)}" for s in self.splits)
+        return f"InspectorDataset({str(self.path)!r}, format={self.format!r}, {sizes})"
+
+
+def open_dataset(
+    path: str | Path,
+    *,
+    format: str | None = None,
+    column_map: dict[str, str] | None = None,
+    state_dir: str | Path | None = None,
+) -> InspectorDataset:
+    """Load `path` and work out its format; raises `InputError` for unusable input."""
+    if format is not None and format not in FORMATS:
+        raise InputError(f"unknown format {format!r}; known formats: {', '.join(FORMATS)}.")
+    loaded = load(Path(path))
+    first = next(iter(loaded.splits.values()))
+    view = canonical_view(loaded.path, first.column_names, column_map or {})
+    if format is None:
+        fmt = detect_format(loaded.path, view, first.features)
+    else:
+        check_forced(loaded.path, format, view)
+        fmt = format
+    return InspectorDataset(loaded, fmt, view, Path(state_dir) if state_dir else None)
