@@ -2,7 +2,7 @@
 
 Every import statement of every module under `inspector/` is read with `ast` (function-level
 imports too: a lazy import is still a dependency), and the module graph is checked against the
-layers of docs/architecture.md: foundation <- data <- tokens / flags / semantic <- scan / export
+layers of docs/architecture.md: foundation <- data <- tokens / flags / semantic <- scan <- export
 <- ui <- cli. Packages of one layer do not import each other either.
 """
 
@@ -17,7 +17,9 @@ ROOT = Path(__file__).resolve().parents[1] / "inspector"
 
 #: Modules directly under `inspector/core/`: the foundation every stage may use.
 FOUNDATION = {"errors", "progress", "cache", "processes", "rowkeys", "triage", "faces"}
-STAGES = {"data": 1, "tokens": 2, "flags": 2, "semantic": 2, "scan": 3, "export": 3}
+#: An export reads what the scan and the clusters found (to drop by flag, group or cluster), so
+#: export sits just above scan; the scan never reads an export.
+STAGES = {"data": 1, "tokens": 2, "flags": 2, "semantic": 2, "scan": 3, "export": 3.5}
 RANK = {"foundation": 0, **STAGES, "ui": 4, "cli": 5}
 
 
@@ -156,7 +158,8 @@ def test_stage_faces_import_nothing_heavy():
     "edge",
     [
         ("inspector.core.data.usable", "inspector.core.export.filtered"),  # up a layer
-        ("inspector.core.scan.run", "inspector.core.export.rules"),  # sideways
+        ("inspector.core.scan.run", "inspector.core.export.rules"),  # scan reading an export
+        ("inspector.core.flags.pii", "inspector.core.tokens.pack"),  # sideways
         ("inspector.core.errors", "inspector.core.data.load"),  # foundation reaching up
         ("inspector.core.export.run", "inspector.ui.app"),  # core importing the UI
     ],
@@ -174,3 +177,14 @@ def test_the_checks_catch_a_circle():
         [m for m in c if m in ("inspector.core.data.files", "inspector.core.data.load")]
         for c in cycles(graph)
     ]
+
+
+def test_no_face_name_is_also_a_module_of_its_package():
+    """`from pkg import name` returns a submodule of that name once it is loaded, not the face's
+    function: a face must never export a name its package also uses for a module."""
+    import importlib
+
+    for stage in ("data", "tokens", "scan", "semantic", "export"):
+        face = importlib.import_module(f"inspector.core.{stage}")
+        modules = {p.stem for p in (ROOT / "core" / stage).glob("*.py")}
+        assert set(face.__all__) & modules == set(), stage

@@ -186,7 +186,8 @@ def _percentiles(values) -> dict:
 def _stats(ds, split, pipeline, pack_lengths, batch_size, quiet) -> dict:
     import numpy as np
 
-    from inspector.core.tokens import lint, simulate
+    from inspector.core.tokens import simulate
+    from inspector.core.tokens.lint import lint
 
     facts = _facts(ds, split, pipeline, quiet)
     ok = facts["failed"] == 0
@@ -216,7 +217,8 @@ def _stats(ds, split, pipeline, pack_lengths, batch_size, quiet) -> dict:
 def _pack(ds, split, pipeline, capacity, index, strategy, quiet) -> dict:
     import numpy as np
 
-    from inspector.core.tokens import assemble, pack
+    from inspector.core.tokens import assemble
+    from inspector.core.tokens.pack import pack
 
     facts = _facts(ds, split, pipeline, quiet)
     lengths = np.where(facts["failed"] == 0, np.minimum(facts["tokens"], facts.max_length), 0)

@@ -25,7 +25,6 @@ _EXPORTS = {
     "arrow_table": "arrow_rows",
     "input_stamps": "open_index",
     "iter_json_records": "files",
-    "load": "load",
     "open_dataset": "dataset",
     "open_fast": "open_index",
     "parse_column_map": "columns",

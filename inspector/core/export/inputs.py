@@ -7,7 +7,6 @@ fingerprint, so a scan or clustering the user already ran costs nothing here.
 
 from __future__ import annotations
 
-import importlib
 import threading
 from collections.abc import Generator
 
@@ -24,19 +23,6 @@ def needs_of(settings) -> set[str]:
     if settings.stratify_clusters:
         needs.add("clusters")
     return needs
-
-
-def _analysis(module: str, what: str):
-    """Import an analysis module, or say clearly that this build lacks it."""
-    try:
-        return importlib.import_module(f"inspector.core.{module}")
-    except ModuleNotFoundError as err:
-        if err.name != f"inspector.core.{module}":
-            raise
-        raise InputError(
-            f"this export needs {what}, computed by `inspector.core.{module}`, which this build "
-            "of inspector does not have."
-        ) from None
 
 
 def _check_flag_codes(settings, scan_json: dict) -> None:
@@ -68,7 +54,8 @@ def evidence_for(
             "--drop contaminated needs the test set(s) to check against: --against FILE."
         )
     if needs & {"flags", "duplicates", "contaminated"}:
-        scan = _analysis("scan", "quality flags, duplicate groups or contamination")
+        from inspector.core.scan import run as scan
+
         semantic = any(r.kind == "dup" and r.value == "semantic" for r in settings.rules)
         scan_settings = scan.ScanSettings(
             against=tuple(str(p) for p in against),
@@ -83,7 +70,8 @@ def evidence_for(
         _check_flag_codes(settings, scan_json)
         evidence = Evidence.from_scan_json(scan_json)
     if "clusters" in needs:
-        clusters = _analysis("clusters", "cluster ids")
+        from inspector.core.semantic import clusters
+
         result = yield from clusters.cluster_dataset(ds, cancel=cancel)
         result_json = result.to_json()
         _check_cluster_ids(settings, result_json)

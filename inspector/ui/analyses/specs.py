@@ -71,7 +71,8 @@ def _scan(session, cancel):
 
 def _tokens(session, cancel):
     """Token facts of every split (lengths, trained tokens, truncation) and the mask linter."""
-    from inspector.core.tokens import lint, token_facts
+    from inspector.core.tokens import token_facts
+    from inspector.core.tokens.lint import lint
 
     from ..adapters import token_pipeline
 
