@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from inspector.core.reasons import drop_reason
+
 
 @dataclass
 class BulkAction:
@@ -49,17 +51,26 @@ def bulk_actions(app, current_filter=None, current_order=None) -> list[BulkActio
                         f"drop {kind} duplicates but each group's representative",
                         extra,
                         "drop",
-                        f"dup:{kind}",
+                        drop_reason("dup", kind),
                     )
                 )
         if scan.contaminated.size:
             out.append(
-                BulkAction("drop every contaminated row", scan.contaminated, "drop", "contaminated")
+                BulkAction(
+                    "drop every contaminated row",
+                    scan.contaminated,
+                    "drop",
+                    drop_reason("contaminated"),
+                )
             )
     flags = app.index("flags")
     if flags is not None:
         for code, gids in flags.flags.items():
-            out.append(BulkAction(f"drop every row flagged {code}", gids, "drop", code))
+            out.append(
+                BulkAction(
+                    f"drop every row flagged {code}", gids, "drop", drop_reason("flag", code)
+                )
+            )
     clusters = app.index("clusters")
     if clusters is not None:
         for c in clusters.clusters:
@@ -69,7 +80,7 @@ def bulk_actions(app, current_filter=None, current_order=None) -> list[BulkActio
                     f"drop cluster {c['id']} ({words})",
                     clusters.members(c["id"]),
                     "drop",
-                    f"cluster:{c['id']}",
+                    drop_reason("cluster", c["id"]),
                 )
             )
     return [a for a in out if len(a.gids)]

@@ -62,3 +62,27 @@ async def test_drop_reason_table_counts_drops_without_a_reason(make_app, settle)
         assert "dropped 9" in text
         rows = table_rows(text)
         assert rows == {"dup:exact": 3, "contaminated": 1, "(no reason)": 5}
+
+
+async def test_bulk_actions_record_the_same_reason_as_the_drop_rule(make_app, settle):
+    """One grammar: "drop every row flagged X" in the app and `--drop flag:X` record the same
+    reason (the export then writes it as ``triage:flag:X`` beside the rule's ``flag:X``)."""
+    from inspector.core.export.rules import DropRule
+    from inspector.core.export.verdicts import triage_reason
+    from inspector.ui.bulk import bulk_actions
+
+    app = make_app("chat", warm=True, view="overview")
+    async with app.run_test(size=(120, 60)) as pilot:
+        await settle(pilot)
+        actions = bulk_actions(app)
+        by_label = {a.label: a.reason for a in actions}
+        flags = app.index("flags").flags
+        assert flags, "the chat sample has flagged rows"
+        for code in flags:
+            reason = by_label[f"drop every row flagged {code}"]
+            assert reason == DropRule.parse(f"flag:{code}").reason == f"flag:{code}"
+            assert triage_reason(reason) == f"triage:flag:{code}"
+        for kind in app.index("scan").groups:
+            label = f"drop {kind} duplicates but each group's representative"
+            if label in by_label:
+                assert by_label[label] == DropRule.parse(f"dup:{kind}").reason

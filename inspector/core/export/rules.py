@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from inspector.core.errors import InputError
 from inspector.core.export.evidence import Evidence, RowRef
+from inspector.core.reasons import DUP_KINDS, drop_reason
 
-DUP_KINDS = ("exact", "near", "semantic", "prompt", "near_prompt")
-RULE_HELP = "flag:CODE, dup:exact|near|semantic|prompt|near_prompt, cluster:ID or contaminated"
+RULE_HELP = f"flag:CODE, dup:{'|'.join(DUP_KINDS)}, cluster:ID or contaminated"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +45,7 @@ class DropRule:
     @property
     def reason(self) -> str:
         """The reason code recorded for rows this rule drops."""
-        return self.kind if self.value is None else f"{self.kind}:{self.value}"
+        return drop_reason(self.kind, self.value)
 
     @property
     def needs(self) -> str:

@@ -30,12 +30,13 @@ from inspector.core.export.staging import Staging
 from inspector.core.export.verdicts import Verdicts, apply_rules, apply_store, check_refs
 from inspector.core.export.writers import KINDS
 from inspector.core.progress import Progress, check
+from inspector.core.reasons import DUP_KINDS
 
 WHAT = ("filtered", "tokenized", "packed")
 #: Duplicate kinds that must not straddle splits, whichever of them were computed: whole-row
 #: copies (exact, near, semantic) and rows asking the same or nearly the same thing (prompt,
 #: near_prompt), since a test question seen in training leaks as surely as a copied answer.
-LEAK_KINDS = ("exact", "near", "semantic", "prompt", "near_prompt")
+LEAK_KINDS = DUP_KINDS
 #: Problem rows listed in the manifest (all are counted; the rest are in decisions.jsonl).
 LIST_PROBLEMS = 100
 

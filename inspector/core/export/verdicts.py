@@ -20,6 +20,7 @@ import numpy as np
 from inspector.core.errors import InputError
 from inspector.core.export.evidence import Evidence, RowRef
 from inspector.core.export.rules import DropRule
+from inspector.core.reasons import triage_reason
 
 KEEP = "keep"
 DROP = "drop"
@@ -147,7 +148,7 @@ def apply_store(verdicts: Verdicts, decisions: dict, current_hashes: dict[RowRef
         if d.content_hash and current_hashes.get((split, row)) != d.content_hash:
             stale += 1
             continue
-        reason = f"triage:{d.reason}" if d.reason else "triage"
+        reason = triage_reason(d.reason)
         verdicts.codes[split][row] = verdicts.label(d.decision, reason)
         applied += 1
     return {"applied": applied, "stale": stale}

@@ -11,8 +11,9 @@ from collections import defaultdict
 
 import numpy as np
 
+from inspector.core.reasons import DUP_KINDS
+
 #: Duplicate kinds in the scan JSON, in the order the UI lists them.
-DUP_KINDS = ("exact", "near", "prompt", "near_prompt", "semantic")
 NO_CLUSTER = -2  # not computed for this row (-1 is HDBSCAN's noise)
 
 

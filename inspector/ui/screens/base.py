@@ -17,6 +17,8 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from inspector.core.reasons import drop_reason
+
 from .. import triage
 from ..bulk import bulk_actions
 from ..widgets.bars import StatusLine, ViewBar
@@ -140,11 +142,12 @@ class TriageScreen(ViewScreen):
         if target is None:
             return
         flags = self.app.index("flags")
-        codes = sorted(flags.flags) if flags is not None else []
+        codes = [drop_reason("flag", c) for c in sorted(flags.flags)] if flags is not None else []
         default = target.reason or ""
         if not default and flags is not None and len(target.gids) == 1:
             # A flagged row is usually dropped for its flag: offer it, editable.
-            default = (flags.flags_of.get(target.gids[0]) or [""])[0]
+            first = (flags.flags_of.get(target.gids[0]) or [None])[0]
+            default = drop_reason("flag", first) if first else ""
 
         def done(reason: str | None) -> None:
             if reason is not None:
