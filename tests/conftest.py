@@ -18,8 +18,8 @@ def real_data() -> Path:
     """The folder of real datasets; tests using it skip, saying why, when it is absent."""
     if not REAL_DATA.is_dir():
         pytest.skip(
-            f"real datasets not found at {REAL_DATA} (set INSPECTOR_REAL_DATA to the folder "
-            "holding shared/data/real to run these tests)"
+            f"real datasets not found at {REAL_DATA} (set INSPECTOR_REAL_DATA to the `real` "
+            "folder itself, e.g. /path/to/shared/data/real, to run these tests)"
         )
     return REAL_DATA
 
