@@ -68,7 +68,7 @@ async def test_bulk_actions_record_the_same_reason_as_the_drop_rule(make_app, se
     """One grammar: "drop every row flagged X" in the app and `--drop flag:X` record the same
     reason (the export then writes it as ``triage:flag:X`` beside the rule's ``flag:X``)."""
     from inspector.core.export.rules import DropRule
-    from inspector.core.export.verdicts import triage_reason
+    from inspector.core.reasons import triage_reason
     from inspector.ui.bulk import bulk_actions
 
     app = make_app("chat", warm=True, view="overview")
