@@ -28,10 +28,30 @@ def command(path, fmt, column_map, state_dir, as_json):
 
     ds = open_from_options(path, fmt, column_map, state_dir)
     summary = run_with_progress(summarize(ds), quiet=as_json)
+    markers = _markers(ds)
     if as_json:
-        click.echo(json.dumps(summary.to_json(), ensure_ascii=False, indent=2))
+        out = summary.to_json()
+        if markers is not None:
+            out["markers"] = markers
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
     _print_summary(summary)
+    if markers is not None:
+        from rich.console import Console
+
+        from inspector.cli.tokens_view import print_markers
+
+        print_markers(Console(), markers)
+
+
+def _markers(ds) -> dict | None:
+    """For pre-formatted text: the response markers found in the first split's text."""
+    if ds.format != "text":
+        return None
+    from inspector.core.tokens.markers import marker_report
+
+    split = "train" if "train" in ds.splits else ds.splits[0]
+    return {"split": split, **marker_report(ds, split)}
 
 
 def _print_summary(summary) -> None:

@@ -2,6 +2,11 @@
 
 `token_options` adds the options; `pipeline_from_options` turns their values into a
 `TokenPipeline` for an opened dataset (raising `InputError` on a bad tokenizer or template).
+
+The rarer options (`--response-template`, `--instruction-template`, `--mistral-system`) do not
+reach the command's own parameters: the wrapper keeps them in the click context, where
+`pipeline_from_options` finds them, so every command that tokenizes honours them without
+naming them.
 """
 
 from __future__ import annotations
@@ -11,6 +16,11 @@ import functools
 import click
 
 from inspector.core.tokens import DEFAULT_MAX_LENGTH, MASK_MODES, SIDES, TEMPLATE_NAMES
+
+#: Where the wrapper keeps the rarer token options in `click.Context.meta`.
+EXTRAS = "inspector.token_extras"
+#: The `mistral` template's system-prompt joining rules (`builtin_templates.MISTRAL_SYSTEM`).
+MISTRAL_SYSTEM_RULES = ("space", "blank-line", "last-user")
 
 
 def token_options(
@@ -59,8 +69,40 @@ def token_options(
         show_default=max_length is not None,
         help=max_length_help,
     )
+    @click.option(
+        "--response-template",
+        "response_templates",
+        multiple=True,
+        metavar="STR",
+        help="For pre-formatted text rows: train what follows this marker (e.g. '### Response:', "
+        "'[/INST]', '<|assistant|>', 'bot:'), matched on characters. Repeatable.",
+    )
+    @click.option(
+        "--instruction-template",
+        "instruction_templates",
+        multiple=True,
+        metavar="STR",
+        help="With --response-template: a marker that starts a user message and ends the "
+        "trained answer before it (e.g. '[INST]', 'human:'); with one, every answer is trained, "
+        "without, only the text after the last response marker. Repeatable.",
+    )
+    @click.option(
+        "--mistral-system",
+        type=click.Choice(MISTRAL_SYSTEM_RULES),
+        default="space",
+        show_default=True,
+        help="How the mistral template joins a system prompt: before the first user message "
+        "with a space (the seed's template), with a blank line (blank-line), or with a blank "
+        "line before the last user message (last-user, Mistral's later templates).",
+    )
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        ctx = click.get_current_context()
+        ctx.meta[EXTRAS] = {
+            "response_templates": tuple(kwargs.pop("response_templates", ()) or ()),
+            "instruction_templates": tuple(kwargs.pop("instruction_templates", ()) or ()),
+            "mistral_system": kwargs.pop("mistral_system", "space") or "space",
+        }
         return func(*args, **kwargs)
 
     if not side:
@@ -79,5 +121,9 @@ def pipeline_from_options(ds, tokenizer, template, mask, max_length, side):
     from inspector.core.tokens import TokenPipeline, TokenSettings, load_tokenizer
 
     tok = load_tokenizer(tokenizer)
-    settings = TokenSettings(template=template, mask=mask, max_length=max_length, side=side)
+    ctx = click.get_current_context(silent=True)
+    extras = (ctx.meta.get(EXTRAS) if ctx is not None else None) or {}
+    settings = TokenSettings(
+        template=template, mask=mask, max_length=max_length, side=side, **extras
+    )
     return TokenPipeline(tok, settings, fmt=ds.format)

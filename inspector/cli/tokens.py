@@ -211,7 +211,17 @@ def _stats(ds, split, pipeline, pack_lengths, batch_size, quiet) -> dict:
         "packing": {"batch_size": batch_size, "rows": [r.to_json() for r in table]},
         "problems": [p.to_json() for p in facts.problems[:50]],
         "problem_count": len(facts.problems),
+        **_markers(ds, split, pipeline),
     }
+
+
+def _markers(ds, split, pipeline) -> dict:
+    """For text data: the response markers found in the text (and those given)."""
+    if ds.format != "text":
+        return {}
+    from inspector.core.tokens.markers import marker_report
+
+    return {"markers": marker_report(ds, split, pipeline.settings.markers)}
 
 
 def _pack(ds, split, pipeline, capacity, index, strategy, quiet) -> dict:

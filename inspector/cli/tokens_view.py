@@ -177,6 +177,8 @@ def print_stats(report: dict) -> None:
             f"{r['split_rows']:,}",
         )
     console.print(pack)
+    if "markers" in report:
+        print_markers(console, report["markers"])
     if report["problem_count"]:
         console.print(
             f"[bold red]{report['problem_count']:,} rows could not be tokenized[/], "
@@ -212,3 +214,37 @@ def print_pack(shown: dict, pipeline) -> None:
     if free:
         out.append(f" │ {free} tokens of padding │", style="grey50 reverse")
     console.print(out)
+
+
+def print_markers(console: Console, markers: dict) -> None:
+    """Response markers found in pre-formatted text, as options to pass (or those given)."""
+    given = markers.get("given")
+    found = markers["suggested"]
+    if given:
+        shown = ", ".join(repr(m) for m in given["response"])
+        console.print(f"response markers given: {shown}", highlight=False, markup=False)
+    if not found:
+        if not given:
+            console.print(
+                f"no known response marker in the first {markers['sampled_rows']:,} text rows: "
+                "every token but BOS is trained (--response-template STR changes that)",
+                highlight=False,
+            )
+        return
+    table = Table(
+        title=f"response markers found (first {markers['sampled_rows']:,} text rows)",
+        title_justify="left",
+    )
+    for col in ("pass", "rows with it", "rows without", "first rows without"):
+        table.add_column(col, justify="left" if col in ("pass", "first rows without") else "right")
+    for s in found:
+        option = f"--response-template {s['response_template']!r}"
+        if s["rows_with_instruction_template"]:
+            option += f" --instruction-template {s['instruction_template']!r}"
+        table.add_row(
+            Text(option),
+            f"{s['rows']:,}",
+            f"{s['rows_without']:,}",
+            ", ".join(map(str, s["rows_without_examples"][:6])),
+        )
+    console.print(table)

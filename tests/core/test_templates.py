@@ -61,7 +61,7 @@ def test_chat_templates_render_exactly(tok):
         "chatml": "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n"
         "<|im_start|>assistant\nHello!<|im_end|>\n<|im_start|>user\n2+2?<|im_end|>\n"
         "<|im_start|>assistant\n4<|im_end|>\n",
-        "mistral": "<s>[INST] Be brief.\n\nHi [/INST]Hello!</s>[INST] 2+2? [/INST]4</s>",
+        "mistral": "<s>[INST] Be brief. Hi [/INST]Hello!</s>[INST] 2+2? [/INST]4</s>",
         "llama3": "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nBe brief."
         "<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
         "<|start_header_id|>assistant<|end_header_id|>\n\nHello!<|eot_id|>"
@@ -99,6 +99,61 @@ def test_every_turn_has_its_content_span_and_trained_turns_an_end(tok, name):
         "4" + marker,
     ]
     assert r.trained_turns("all") == [0, 1, 2, 3, 4]
+
+
+# Seed 000's Mistral template (its comment: "Mistral Instruct doesn't allow system prompts, so
+# we append it to the user message"), as the seed writes it.
+SEED_MISTRAL = (
+    "{{ bos_token }}"
+    "{% if messages[0]['role'] == 'system' %}"
+    "{% if messages[1]['role'] == 'user' %}"
+    "{{ '[INST] ' + messages[0]['content'] + ' ' + messages[1]['content'] + ' [/INST]' }}"
+    "{% set loop_messages = messages[2:] %}"
+    "{% else %}"
+    "{{ '[INST] ' + messages[0]['content'] + ' [/INST]' }}"
+    "{% set loop_messages = messages[1:] %}"
+    "{% endif %}"
+    "{% else %}"
+    "{% set loop_messages = messages %}"
+    "{% endif %}"
+    "{% for message in loop_messages %}"
+    "{% if message['role'] == 'user' %}"
+    "{{ '[INST] ' + message['content'] + ' [/INST]' }}"
+    "{% elif message['role'] == 'assistant' %}"
+    "{{ message['content'] + eos_token }}"
+    "{% else %}"
+    "{{ raise_exception('Only user and assistant roles are supported!') }}"
+    "{% endif %}"
+    "{% endfor %}"
+)
+
+
+def test_mistral_joins_the_system_prompt_as_the_seeds_template(tok, real_data):
+    """On every LLaMA-Factory DPO demo row with a system prompt, the mistral template writes
+    exactly what seed 000's template writes; the other rules only when asked for."""
+    from inspector.core.data.dataset import open_dataset
+
+    seed = copy.deepcopy(tok)
+    seed.chat_template = SEED_MISTRAL
+    ds = open_dataset(real_data / "llamafactory_dpo_en_demo.json")
+    t = get_template("mistral", tok)
+    checked = 0
+    for _, conv, _ in ds.iter_conversations("train"):
+        turns = conv.turns + conv.chosen
+        if turns[0].role != SYSTEM:
+            continue
+        messages = [{"role": x.role, "content": x.content} for x in turns]
+        assert t.render(turns).text == seed.apply_chat_template(messages, tokenize=False)
+        checked += 1
+    assert checked > 0
+    turns = [Turn(SYSTEM, "S"), Turn(USER, "a"), Turn(ASSISTANT, "b", True), Turn(USER, "c")]
+    blank = get_template("mistral", tok, mistral_system="blank-line").render(turns)
+    assert blank.text == "<s>[INST] S\n\na [/INST]b</s>[INST] c [/INST]"
+    last = get_template("mistral", tok, mistral_system="last-user").render(turns)
+    assert last.text == "<s>[INST] a [/INST]b</s>[INST] S\n\nc [/INST]"
+    assert "".join(last.text[a:b] for a, b in last.spans(0, CONTENT)) == "S"
+    with pytest.raises(InputError, match="system joining rule"):
+        get_template("mistral", tok, mistral_system="nowhere")
 
 
 def test_mistral_system_without_user_and_tool_turns(tok):

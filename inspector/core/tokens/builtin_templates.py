@@ -167,29 +167,52 @@ def render_llama3(
     )
 
 
+#: How the `mistral` template joins a system prompt to a user message (`--mistral-system`):
+#: `space` (default) puts it before the first user message's text with one space, as the seed's
+#: template does (``'[INST] ' + system + ' ' + user + ' [/INST]'``); `blank-line` does the same
+#: with a blank line; `last-user` puts it, with a blank line, before the *last* user message,
+#: as Mistral's later official templates do.
+MISTRAL_SYSTEM = {"space": " ", "blank-line": "\n\n", "last-user": "\n\n"}
+
+
 def render_mistral(
-    turns: list[Turn], bos: str | None, eos: str | None, tools: str | None = None
+    turns: list[Turn],
+    bos: str | None,
+    eos: str | None,
+    tools: str | None = None,
+    system: str = "space",
 ) -> Rendered:
     """Mistral's ``[INST]`` format as in the seed: BOS, ``[INST] user [/INST]answer</s>``.
 
-    Mistral has no system role: the system prompt goes into the first user turn, before the
-    user's text and separated by a blank line. Tools come as
-    ``[AVAILABLE_TOOLS] … [/AVAILABLE_TOOLS]`` right before the last user turn.
+    Mistral has no system role: the system prompt is joined to a user message (`system`, one
+    of `MISTRAL_SYSTEM`). Tools come as ``[AVAILABLE_TOOLS] … [/AVAILABLE_TOOLS]`` right before
+    the last user turn.
     """
+    if system not in MISTRAL_SYSTEM:
+        raise ValueError(f"system must be one of {tuple(MISTRAL_SYSTEM)}, not {system!r}")
+    joiner = MISTRAL_SYSTEM[system]
     b = Builder()
     b.add(bos or "")
-    pending: list[int] = []  # system turns waiting for the next user turn
+    pending: list[int] = []  # system turns waiting for the user turn they join
     users = [i for i, t in enumerate(turns) if t.role == USER]
     tools_before = users[-1] if tools and users else None
+    # With `last-user`, system prompts wait for the last user turn (or, after it, stand alone).
+    join_at = users[-1] if system == "last-user" and users else None
     if tools and tools_before is None:
         b.add(f"[AVAILABLE_TOOLS] {tools} [/AVAILABLE_TOOLS]")
 
-    def flush_system(owner: int, trailing: bool) -> None:
+    def flush_system(trailing: bool) -> None:
         for k, s in enumerate(pending):
             b.add(turns[s].content, s, CONTENT)
             if trailing or k < len(pending) - 1:
-                b.add("\n\n", s)
+                b.add(joiner if trailing and k == len(pending) - 1 else "\n\n", s)
         pending.clear()
+
+    def lone_system() -> None:
+        owner = pending[0]
+        b.add("[INST] ", owner)
+        flush_system(trailing=False)
+        b.add(" [/INST]", owner)
 
     for i, turn in enumerate(turns):
         if turn.role == SYSTEM:
@@ -198,15 +221,13 @@ def render_mistral(
             if i == tools_before:
                 b.add(f"[AVAILABLE_TOOLS] {tools} [/AVAILABLE_TOOLS]")
             b.add("[INST] ", i)
-            flush_system(i, trailing=True)
+            if join_at is None or i == join_at:
+                flush_system(trailing=True)
             b.add(turn.content, i, CONTENT)
             b.add(" [/INST]", i)
         else:
-            if pending:  # a system prompt with no user turn after it
-                owner = pending[0]
-                b.add("[INST] ", owner)
-                flush_system(owner, trailing=False)
-                b.add(" [/INST]", owner)
+            if pending and (join_at is None or i > join_at):
+                lone_system()  # a system prompt with no user turn after it
             if turn.role == TOOL:
                 b.add("[TOOL_RESULTS] ", i)
                 b.add(turn.content, i, CONTENT)
@@ -215,10 +236,7 @@ def render_mistral(
                 _content(b, turn, i, calls_prefix="[TOOL_CALLS] ")
                 b.add(eos, i, END)
     if pending:
-        owner = pending[0]
-        b.add("[INST] ", owner)
-        flush_system(owner, trailing=False)
-        b.add(" [/INST]", owner)
+        lone_system()
     return b.result(turns, not bos, "mistral")
 
 

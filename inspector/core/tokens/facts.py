@@ -26,7 +26,7 @@ from inspector.core.tokens.rendered import CONTENT, END
 from inspector.core.tokens.tokenize import TokenizedRow, TokenPipeline, count_in, token_ranges
 
 #: Bump when the meaning of a cached fact changes.
-FACTS_VERSION = 1
+FACTS_VERSION = 2
 
 #: Integer columns, one value per row. A row that could not be tokenized has zeros everywhere
 #: and `failed` set (its reason is in `TokenFacts.problems`).
@@ -39,6 +39,7 @@ COLUMNS = (
     "eot_untrained",  # of those, turns whose end-of-turn marker is missing or not trained
     "eot_cut",  # of those, turns whose end-of-turn marker truncation cut off
     "dup_bos",  # 1 when the sequence starts with two BOS tokens
+    "no_marker",  # 1 when response markers are set and the text row holds none
     "failed",  # 1 when the row could not be normalized, rendered or tokenized
 )
 
@@ -132,6 +133,8 @@ def row_facts(row: TokenizedRow) -> tuple[int, ...]:
         if _intersection(content, ranges) == 0:
             untrained += 1
         ends = token_ranges(enc, rendered.spans(t, END))
+        if not ends and rendered.open_ends and t != len(rendered.turns) - 1:
+            continue  # an answer in marked text ends where the next marker starts
         if not ends or _intersection(ends, ranges) < count_in(ends):
             eot_untrained += 1
         elif ends[-1][1] > limit and kept_here:
@@ -151,6 +154,7 @@ def row_facts(row: TokenizedRow) -> tuple[int, ...]:
         eot_untrained,
         eot_cut,
         dup,
+        int(rendered.open_ends and not any(t.trained for t in rendered.turns)),
         0,
     )
 

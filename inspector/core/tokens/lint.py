@@ -43,6 +43,11 @@ RULES: dict[str, tuple[str, str]] = {
         "warning",
         "the sequence starts with two BOS tokens (template and tokenizer both add one)",
     ),
+    "response_template_not_found": (
+        "error",
+        "no --response-template marker occurs in this text row, so nothing in it is trained "
+        "(the old completion-only collator's silent failure)",
+    ),
     "trained_tokens_truncated": ("info", "truncation removes some trained tokens"),
     "row_failed": ("error", "the row could not be normalized, rendered or tokenized"),
 }
@@ -60,6 +65,7 @@ def rule_masks(facts: TokenFacts) -> dict[str, np.ndarray]:
         "end_of_turn_truncated": ok & (c["eot_cut"] > 0),
         "assistant_turn_untrained": ok & (c["untrained_turns"] > 0),
         "duplicated_bos": ok & (c["dup_bos"] > 0),
+        "response_template_not_found": ok & (c["no_marker"] > 0),
         "trained_tokens_truncated": ok & (lost > 0) & (c["trained_kept"] > 0),
         "row_failed": ~ok,
     }

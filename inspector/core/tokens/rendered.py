@@ -57,6 +57,9 @@ class Rendered:
     add_special_tokens: bool
     generation: dict[int, list[tuple[int, int]]] | None = None
     template: str = ""
+    open_ends: bool = False
+    """True when only the last turn can have an end-of-turn marker (text cut at its markers:
+    earlier answers end where the next marker starts), so the linter does not ask for one."""
 
     def trained_turns(self, mode: str) -> list[int]:
         """Indices of the turns the masking mode trains on (`all` trains every turn)."""

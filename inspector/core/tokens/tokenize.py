@@ -25,6 +25,7 @@ from typing import Any
 
 from inspector.core.data.conversation import Conversation, Turn
 from inspector.core.errors import InputError, RowError
+from inspector.core.tokens.markers import Markers, trim_before_markers
 from inspector.core.tokens.presplit import word_split_encoder
 from inspector.core.tokens.rendered import TEMPLATE_ROLE, Rendered
 from inspector.core.tokens.templates import get_template
@@ -49,6 +50,16 @@ class TokenSettings:
     add_special_tokens: bool | None = None
     """Let the tokenizer add its BOS/EOS; None does what the template implies (chat templates
     write their own, plain-text templates rely on the tokenizer's)."""
+    response_templates: tuple[str, ...] = ()
+    """Markers after which pre-formatted text rows are trained (`markers`); empty: none."""
+    instruction_templates: tuple[str, ...] = ()
+    """Markers that end a trained answer in pre-formatted text rows."""
+    mistral_system: str = "space"
+    """How the `mistral` template joins a system prompt (`builtin_templates.MISTRAL_SYSTEM`)."""
+
+    @property
+    def markers(self) -> Markers:
+        return Markers(tuple(self.response_templates), tuple(self.instruction_templates))
 
 
 def conversation_turns(conv: Conversation, side: str = "chosen") -> list[Turn]:
@@ -109,7 +120,9 @@ class TokenPipeline:
             raise InputError(f"--max-length must be positive, got {settings.max_length}.")
         self.tokenizer = tokenizer
         self.settings = settings
-        self.template = get_template(settings.template, tokenizer, fmt)
+        self.template = get_template(
+            settings.template, tokenizer, fmt, settings.mistral_system, settings.markers
+        )
         self.bos_id = tokenizer.bos_token_id
         self.special_ids = frozenset(tokenizer.all_special_ids)
         self._backend = word_split_encoder(tokenizer)
@@ -125,6 +138,8 @@ class TokenPipeline:
             "max_length": s.max_length,
             "side": s.side,
             "add_special_tokens": s.add_special_tokens,
+            **({"markers": s.markers.to_json()} if s.markers else {}),
+            **({"mistral_system": s.mistral_system} if self.template.name == "mistral" else {}),
         }
 
     def describe(self) -> dict[str, Any]:
@@ -200,7 +215,10 @@ class TokenizedRow:
         """Token index ranges that are training targets (before truncation)."""
         if self.mask == "all":
             return [(0, self.total_tokens)] if self.total_tokens else []
-        return token_ranges(self.encoding, self.rendered.trained_spans(self.mask))
+        ranges = token_ranges(self.encoding, self.rendered.trained_spans(self.mask))
+        if self.rendered.open_ends:  # text cut at markers: a marker's tokens are never trained
+            ranges = trim_before_markers(self.encoding, ranges, self.rendered)
+        return ranges
 
     @cached_property
     def labels(self) -> list[int]:
