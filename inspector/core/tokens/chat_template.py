@@ -9,8 +9,11 @@ that equality; the turns are then found by searching their text in order.
 What a turn trains on: when the template marks assistant text with ``{% generation %}``, exactly
 those spans (the rule transformers' `assistant_masks` uses); otherwise the turn's content up to
 and including the first special token after it, taken as the end-of-turn marker (``<|im_end|>``,
-``<|eot_id|>``, ``</s>``...). Either way that marker is recorded as the turn's `end` piece, so the
-linter can tell when a template leaves it untrained.
+``<|eot_id|>``, ``</s>``...). A tool call is model output: an assistant turn's calls, wherever
+and however the template writes them (found by rendering the turn once more without them), are
+part of its trained text, and tool results (`tool` turns) are not trained. Either way the
+end-of-turn marker is recorded as the turn's `end` piece, so the linter can tell when a
+template leaves it untrained.
 """
 
 from __future__ import annotations
@@ -124,6 +127,9 @@ def _marked_spans(tok, messages, tools, plain: str) -> list[tuple[int, int] | No
         content = msg.get("content")
         if not isinstance(content, str) or _OPEN in content or _CLOSE in content:
             return None
+        if not content:  # left empty: templates test `if message.content` (tool-call turns)
+            marked.append(msg)
+            continue
         tag = chr(_BASE + i)
         marked.append({**msg, "content": f"{_OPEN}{tag}{content}{_CLOSE}{tag}"})
     try:
@@ -169,6 +175,54 @@ def _searched_spans(contents: list[str], text: str) -> list[tuple[int, int] | No
     return spans
 
 
+def _tool_call_spans(tok, messages, tools, text: str) -> dict[int, tuple[int, int]]:
+    """Where each assistant message's tool calls were rendered, by rendering it without them.
+
+    The text the two renderings do not share (after their common start and end) is the
+    calls' own text, whatever markers the template writes around them (``<tool_call>``,
+    ``[TOOL_CALLS]``, a bare JSON line). A template that refuses the message without calls
+    leaves that turn out.
+    """
+    out = {}
+    specials = _special_re(tok)
+    cuts = [(m.start(), m.end()) for m in specials.finditer(text)] if specials else []
+    for i, msg in enumerate(messages):
+        if msg.get("role") != "assistant" or not msg.get("tool_calls"):
+            continue
+        bare = [
+            *messages[:i],
+            {k: v for k, v in msg.items() if k != "tool_calls"},
+            *messages[i + 1 :],
+        ]
+        try:
+            other, _ = _render(tok, bare, tools, with_generation=False)
+        except Exception:  # noqa: BLE001 - e.g. a template that requires content or calls
+            continue
+        head = 0
+        limit = min(len(text), len(other))
+        while head < limit and text[head] == other[head]:
+            head += 1
+        tail = 0
+        while tail < limit - head and text[-1 - tail] == other[-1 - tail]:
+            tail += 1
+        end = len(text) - tail
+        # An insertion is ambiguous when it ends with the character before it: `<tool_call>…`
+        # added before `<|im_end|>` also reads as `tool_call>…<` one place on. Of the readings,
+        # take the first (from the right) that cuts through no special token.
+        best = (head, end)
+        while True:
+            if not any(a < b < z for a, z in cuts for b in (head, end)):
+                best = (head, end)
+                break
+            if not (head > 0 and end > head and text[head - 1] == text[end - 1]):
+                break
+            head, end = head - 1, end - 1
+        head, end = best
+        if end > head:
+            out[i] = (head, end)
+    return out
+
+
 def render_chat_template(turns: list[Turn], tok: Any, tools: str | None = None) -> Rendered:
     """Render `turns` with `tok.chat_template`, recording content, markup and end-of-turn pieces."""
     messages = [{k: v for k, v in m.items() if v is not None} for m in to_messages(turns)]
@@ -184,6 +238,14 @@ def render_chat_template(turns: list[Turn], tok: Any, tools: str | None = None) 
         [m.get("content") if isinstance(m.get("content"), str) else "" for m in messages], text
     )
 
+    if not generation:
+        # Without {% generation %} a tool call is trained as the turn's text: its content and
+        # the calls the template writes after (or instead of) it, up to the end-of-turn token.
+        for i, (a, b) in _tool_call_spans(tok, messages, tool_list, text).items():
+            own = spans[i]
+            spans[i] = (
+                (a, b) if own is None or own[0] == own[1] else (min(a, own[0]), max(b, own[1]))
+            )
     specials = _special_re(tok)
     pieces: list[Piece] = []
     prev_end = 0
