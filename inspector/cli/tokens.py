@@ -1,10 +1,11 @@
 """`inspector tokens`: one row token by token, a split's token statistics, or one pack.
 
-Three views, chosen by the options: ``--row N`` (the default view is row 0) prints the row's
+Four views, chosen by the options: ``--row N`` (the default view is row 0) prints the row's
 tokens coloured by whether they are trained, with special tokens and the truncation point
 marked; ``--stats`` prints length percentiles, the mask linter's findings and the packing
 simulator's table; ``--pack N`` packs the split to N tokens and prints pack ``--pack-index``
-with its sequence boundaries. ``--json`` prints any of them as one JSON object.
+with its sequence boundaries; ``--lint-template`` checks the tokenizer and template alone (also
+part of ``--stats``). ``--json`` prints any of them as one JSON object.
 """
 
 from __future__ import annotations
@@ -71,6 +72,12 @@ def _int_list(ctx, param, value):
     show_default=True,
     help="With --pack: packing strategy.",
 )
+@click.option(
+    "--lint-template",
+    is_flag=True,
+    help="Check the tokenizer and template alone: generation markers, what TRL's "
+    "assistant_only_loss would train, end-of-turn, BOS, pad token, system/tools/reasoning.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @handle_input_errors
 def command(
@@ -92,6 +99,7 @@ def command(
     pack_length,
     pack_index,
     strategy,
+    lint_template,
     as_json,
 ):
     """See exactly which tokens a model is trained on.
@@ -100,18 +108,28 @@ def command(
     inspector tokens data.json --row 3 [--ids] [--json]
     inspector tokens data.json --stats [--pack-lengths 2048,4096] [--json]
     inspector tokens data.json --pack 4096 --pack-index 0
+    inspector tokens data.json --lint-template [--tokenizer DIR] [--json]
 
     Labels follow the Hugging Face convention: aligned with input_ids (the model shifts), -100
     where a token is not trained. The end-of-turn token after a trained turn is trained.
     """
-    if sum(x is not None and x is not False for x in (row, stats or None, pack_length)) > 1:
-        raise click.UsageError("choose one view: --row N, --stats or --pack N")
+    views = (row, stats or None, pack_length, lint_template or None)
+    if sum(x is not None for x in views) > 1:
+        raise click.UsageError("choose one view: --row N, --stats, --pack N or --lint-template")
     ds = open_from_options(path, fmt, column_map, state_dir)
     split = _pick_split(ds, split)
     pipeline = pipeline_from_options(ds, tokenizer, template, mask, max_length, side)
     from inspector.cli import tokens_view as view
 
-    if stats:
+    if lint_template:
+        from inspector.core.tokens.template_lint import lint_template as run_lint
+
+        found = run_lint(pipeline).to_json()
+        if as_json:
+            click.echo(json.dumps(found, ensure_ascii=False, indent=2))
+        else:
+            view.print_template_lint(found)
+    elif stats:
         report = _stats(ds, split, pipeline, pack_lengths, batch_size, as_json)
         if as_json:
             click.echo(json.dumps(report, ensure_ascii=False, indent=2))
@@ -188,6 +206,7 @@ def _stats(ds, split, pipeline, pack_lengths, batch_size, quiet) -> dict:
 
     from inspector.core.tokens import simulate
     from inspector.core.tokens.lint import lint
+    from inspector.core.tokens.template_lint import lint_template
 
     facts = _facts(ds, split, pipeline, quiet)
     ok = facts["failed"] == 0
@@ -211,6 +230,7 @@ def _stats(ds, split, pipeline, pack_lengths, batch_size, quiet) -> dict:
         "packing": {"batch_size": batch_size, "rows": [r.to_json() for r in table]},
         "problems": [p.to_json() for p in facts.problems[:50]],
         "problem_count": len(facts.problems),
+        "template_lint": lint_template(pipeline).to_json(),
         **_markers(ds, split, pipeline),
     }
 

@@ -177,6 +177,8 @@ def print_stats(report: dict) -> None:
             f"{r['split_rows']:,}",
         )
     console.print(pack)
+    if "template_lint" in report:
+        print_template_lint(report["template_lint"], console)
     if "markers" in report:
         print_markers(console, report["markers"])
     if report["problem_count"]:
@@ -246,5 +248,29 @@ def print_markers(console: Console, markers: dict) -> None:
             f"{s['rows']:,}",
             f"{s['rows_without']:,}",
             ", ".join(map(str, s["rows_without_examples"][:6])),
+        )
+    console.print(table)
+
+
+SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def print_template_lint(found: dict, console: Console | None = None) -> None:
+    """The template linter's findings, each with its evidence."""
+    console = console or Console()
+    if not found["findings"]:
+        console.print(f"[green]template linter ({found['template']}): no findings[/]")
+        return
+    table = Table(title=f"template linter ({found['template']})", title_justify="left")
+    table.add_column("severity", no_wrap=True)
+    table.add_column("code", no_wrap=True)  # a code is what users grep for: never cut
+    table.add_column("evidence", ratio=1)
+    table.add_column("why it matters", ratio=1)
+    for f in found["findings"]:
+        table.add_row(
+            Text(f["severity"], style=SEVERITY_STYLE[f["severity"]]),
+            f["code"],
+            Text(f["evidence"]),
+            f["description"],
         )
     console.print(table)

@@ -196,3 +196,56 @@ def test_joined_emoji_and_flags_print_once_and_keep_columns(tmp_path):
 
     widths = {cell_len(line) for line in table.splitlines()[4:] if line.strip()}
     assert len(widths) == 1, widths  # every line of the ids table has the same width
+
+
+def test_lint_template_json_and_in_stats(real_data, tmp_path):
+    from tests.core.tool_templates import TEMPLATES, stock
+
+    tok = copy.deepcopy(load_tokenizer())
+    tok.add_special_tokens({"additional_special_tokens": TEMPLATES["hermes"][1]})
+    tok.chat_template = stock("hermes")
+    tok.save_pretrained(tmp_path / "tok")
+    data = real_data / "llamafactory_glaive_toolcall_en_demo.json"
+    out = tokens_json(data, "--lint-template", "--tokenizer", tmp_path / "tok", state=tmp_path)
+    codes = [f["code"] for f in out["findings"]]
+    assert "no_generation_markers" in codes and out["checks"]["renders_tools"] is True
+    assert all(f["evidence"] for f in out["findings"])
+    stats = tokens_json(data, "--stats", "--tokenizer", tmp_path / "tok", state=tmp_path)
+    assert stats["template_lint"]["findings"] == out["findings"]
+    human = tokens(data, "--lint-template", "--tokenizer", tmp_path / "tok", state=tmp_path)
+    assert human.exit_code == 0 and "no_generation_markers" in human.output
+    both = tokens(data, "--lint-template", "--stats", state=tmp_path)
+    assert both.exit_code == 2 and "choose one view" in both.output
+
+
+def test_marker_options_train_pre_formatted_text(tmp_path):
+    path = tmp_path / "seed.jsonl"
+    rows = ["human: hello \n bot: hi nice to meet you", "human: how are you \n bot: I am fine"]
+    path.write_text("".join(json.dumps({"text": r}) + "\n" for r in rows + ["no marker"]))
+    plain = tokens_json(path, "--row", 1, state=tmp_path)
+    assert plain["trained_tokens"] == plain["total_tokens"] - 1  # all but BOS
+    marked = ["--response-template", "bot:", "--instruction-template", "human:"]
+    out = tokens_json(path, "--row", 1, *marked, state=tmp_path)
+    tok = load_tokenizer()
+    trained = [i for i, lab in zip(out["input_ids"], out["labels"], strict=True) if lab != -100]
+    assert tok.decode(trained) == "I am fine</s>"
+    stats = tokens_json(path, "--stats", *marked, state=tmp_path)
+    (missing,) = [
+        f for f in stats["lint"]["findings"] if f["code"] == "response_template_not_found"
+    ]
+    assert missing["count"] == 1 and missing["examples"] == [2]
+    suggested = tokens_json(path, "--stats", state=tmp_path)["markers"]["suggested"][0]
+    assert suggested["response_template"] == "bot:" and suggested["rows_without_examples"] == [2]
+    info = CliRunner().invoke(main, ["info", str(path), "--json", "--state", str(tmp_path)])
+    assert json.loads(info.output)["markers"]["suggested"][0]["instruction_template"] == "human:"
+
+
+def test_markers_on_data_that_is_not_text_is_a_clear_error(rasbt, tmp_path):
+    out = tokens(rasbt, "--response-template", "### Response:", state=tmp_path)
+    assert out.exit_code == 2 and "pre-formatted text rows" in out.output
+
+
+def test_help_names_the_mistral_joining_rules():
+    out = CliRunner().invoke(main, ["tokens", "--help"]).output
+    assert "--mistral-system" in out and "last-user" in out and "blank-line" in out
+    assert "--response-template" in out and "--instruction-template" in out
