@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from inspector.cli.common import dataset_options, handle_input_errors, open_from_options
+from inspector.cli.common import dataset_options, handle_input_errors
 from inspector.cli.token_options import token_options
 from inspector.core.data import parse_column_map
 from inspector.core.errors import InputError
@@ -25,6 +25,14 @@ VIEWS = ("overview", "rows", "clusters", "duplicates", "contamination", "packs")
     multiple=True,
     type=click.Path(path_type=Path, exists=True, dir_okay=True),
     help="Benchmark file(s) to check for contamination (repeatable).",
+)
+@click.option(
+    "--embed-model",
+    default="auto",
+    show_default=True,
+    metavar="auto|tfidf|minilm|FOLDER",
+    help="Encoder of the clusters map: auto (minilm on a GPU, tfidf on a CPU), tfidf, minilm "
+    "(the bundled all-MiniLM-L6-v2), or a local sentence-transformers folder.",
 )
 @click.option(
     "--theme",
@@ -55,6 +63,7 @@ def command(
     mask,
     max_length,
     against,
+    embed_model,
     theme,
     view,
     no_analyses,
@@ -78,6 +87,7 @@ def command(
             "mask": mask,
             "max_length": max_length,
             "against": list(against),
+            "embed_model": embed_model,
         }
         app = _app(path, fmt, column_map, state_dir, theme, view, no_analyses, settings)
         app.run()
@@ -114,22 +124,13 @@ def _app(path, fmt, column_map, state_dir, theme, view, no_analyses, settings):
 
 
 def _open(path, fmt, column_map, state_dir):
-    """The dataset from its open index when nothing changed since it was recorded (rows from
+    """The dataset, from its open index when nothing changed since it was recorded (rows from
     Arrow with pyarrow alone: the app paints before `datasets` is even imported; it completes
     the dataset in the background), else opened normally and recorded for the next open."""
-    from inspector.core.data import input_stamps, open_fast, record
+    from inspector.core.data import open_quickly
 
     columns = parse_column_map(column_map)
-    ds = open_fast(path, format=fmt, column_map=columns, state_dir=state_dir)
-    if ds is None:
-        try:
-            before = input_stamps(Path(path))
-        except OSError:  # no such file: the normal open says so
-            before = None
-        ds = open_from_options(path, fmt, column_map, state_dir)
-        if before is not None:
-            record(ds, fmt, columns, before)
-    return ds
+    return open_quickly(path, format=fmt, column_map=columns, state_dir=state_dir)
 
 
 def _theme(spec: str | None):

@@ -2,7 +2,8 @@
 
 Views are Textual *modes* (each keeps its own screen stack), switched with the number keys.
 Everything a view needs comes from `self.session` (dataset, triage store, decisions) and
-`self.index(name)` (the finished analyses); views learn about changes through two signals.
+`self.analyses` (the analyses' states; `analyses.index(name)` reads a finished one's results);
+views learn about changes through two signals.
 """
 
 from __future__ import annotations
@@ -14,19 +15,21 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from importlib import import_module
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.signal import Signal
 
 from . import triage
-from .analyses.runner import AnalysisRunner
+from .analyses.runner import Analyses
 from .commands import InspectorCommands
-from .completion import DatasetCompletion
-from .exporting import ExportAction
+from .dataset import DatasetLoader
+from .exporting import Exporter
 from .messages import AnalysisUpdated, OpenRow, ShowRows
 from .quiet import QuietStart
 from .themes import DEFAULT_THEME, register_themes
 from .widgets.bars import VIEWS
+from .workers import WorkerRouter
 
 
 def _screen(module: str, name: str):
@@ -54,14 +57,20 @@ def leave(app: InspectorApp) -> None:
     committed). A running export is waited for: it finishes or cleans up after itself."""
     executor = getattr(app, "_thread_pool", None)
     busy = executor is not None and any(t.is_alive() for t in list(executor._threads))
-    if busy and getattr(app, "_export_cancel", None) is None:
+    if busy and not app.exporter.running:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(app.return_code or 0)
 
 
-class InspectorApp(ExportAction, QuietStart, DatasetCompletion, AnalysisRunner, App):
-    """`inspector open`: browse, analyse and triage one dataset."""
+class InspectorApp(App):
+    """`inspector open`: browse, analyse and triage one dataset.
+
+    Its parts are components it owns, each with one job: `analyses` (the background analyses,
+    their results and indexes), `dataset` (completing a reopened dataset), `exporter` (the `e`
+    dialog and its worker), `quiet` (work that waits for a pause in the typing), and
+    `workers_router`, which handles the end of every worker and shows every failure alike.
+    """
 
     CSS_PATH = "app.tcss"
     TITLE = "inspector"
@@ -126,8 +135,11 @@ class InspectorApp(ExportAction, QuietStart, DatasetCompletion, AnalysisRunner, 
         self.quitting = False
         # True until the background work has started (tests wait for it to turn False).
         self.starting = True
-        self.init_completion()
-        self.init_analyses(enabled=analyses)
+        self.workers_router = WorkerRouter(self)
+        self.quiet = QuietStart(self)
+        self.dataset = DatasetLoader(self)
+        self.analyses = Analyses(self, enabled=analyses)
+        self.exporter = Exporter(self)
         names = register_themes(self, user_theme)
         # --theme wins; else the theme chosen last time (palette), else the default.
         saved = session.load_state("theme", None)
@@ -149,11 +161,11 @@ class InspectorApp(ExportAction, QuietStart, DatasetCompletion, AnalysisRunner, 
         gc.enable()
         # The analyses (and, for a reopened dataset, loading `datasets`) start once the first
         # frame is out and the user pauses: they must not delay the frame or the first keys.
-        self.when_keys_quiet(self._start_background)
+        self.quiet.when_quiet(self._start_background)
 
     def _start_background(self) -> None:
         self.starting = False
-        self.start_analyses()
+        self.analyses.start()
         self.set_interval(1.0, self._poll_decisions)
 
     def _poll_decisions(self) -> None:
@@ -169,9 +181,17 @@ class InspectorApp(ExportAction, QuietStart, DatasetCompletion, AnalysisRunner, 
         self.session.save_state("view", view)
 
     def on_unmount(self) -> None:
-        self.cancel_analysis()
+        self.analyses.cancel()
 
     # -- messages and signals -----------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            self.quiet.key_pressed()
+        await super().on_event(event)
+
+    def on_worker_state_changed(self, event) -> None:
+        self.workers_router.route(event)
 
     def on_analysis_updated(self, message: AnalysisUpdated) -> None:
         self.analysis_signal.publish(message.name)
@@ -228,8 +248,12 @@ class InspectorApp(ExportAction, QuietStart, DatasetCompletion, AnalysisRunner, 
         self.announce_decisions(f"{action.label} ({n:,} rows)")
 
     def action_cancel_analysis(self) -> None:
-        name = self.cancel_analysis()
+        name = self.analyses.cancel()
         self.notify(f"cancelling {name}" if name else "no analysis is running", timeout=2)
+
+    def action_export(self) -> None:
+        self.take_prefix()
+        self.exporter.ask()
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen

@@ -41,7 +41,7 @@ def bulk_actions(app, current_filter=None, current_order=None) -> list[BulkActio
         out.append(
             BulkAction(f"keep every row of the filter “{what}”", current_order, "keep", None)
         )
-    scan = app.index("scan")
+    scan = app.analyses.index("scan")
     if scan is not None:
         for kind in scan.groups:
             extra = scan.duplicates_beyond_representative(kind)
@@ -63,7 +63,7 @@ def bulk_actions(app, current_filter=None, current_order=None) -> list[BulkActio
                     drop_reason("contaminated"),
                 )
             )
-    flags = app.index("flags")
+    flags = app.analyses.index("flags")
     if flags is not None:
         for code, gids in flags.flags.items():
             out.append(
@@ -71,7 +71,7 @@ def bulk_actions(app, current_filter=None, current_order=None) -> list[BulkActio
                     f"drop every row flagged {code}", gids, "drop", drop_reason("flag", code)
                 )
             )
-    clusters = app.index("clusters")
+    clusters = app.analyses.index("clusters")
     if clusters is not None:
         for c in clusters.clusters:
             words = ", ".join(c.get("keywords", [])[:3])

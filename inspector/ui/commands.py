@@ -7,7 +7,7 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.markup import escape
 
-from .analyses.state import CANCELLED, FAILED, QUEUED, RUNNING
+from .analyses.state import CANCELLED, FAILED, QUEUED, RUNNING, SKIPPED
 from .bulk import bulk_actions
 
 
@@ -28,15 +28,15 @@ class InspectorCommands(Provider):
                 )
             )
         for name, state in app.analyses.items():
-            if state.status in (FAILED, CANCELLED):
+            if state.status in (FAILED, CANCELLED, SKIPPED):
                 out.append(
-                    (f"Run analysis: {name}", partial(app.rerun_analysis, name), state.describe())
+                    (f"Run analysis: {name}", partial(app.analyses.rerun, name), state.describe())
                 )
             if state.status in (RUNNING, QUEUED):
                 out.append(
                     (
                         f"Cancel analysis: {name}",
-                        partial(app.cancel_analysis, name),
+                        partial(app.analyses.cancel, name),
                         state.describe(),
                     )
                 )

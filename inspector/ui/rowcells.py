@@ -78,10 +78,10 @@ class RowCells:
 
     def __call__(self, gids: Sequence[int]) -> dict[int, Cells]:
         previews = self.previews.get(gids)
-        scan = self.app.index("scan")
-        flags = self.app.index("flags")
-        clusters = self.app.index("clusters")
-        tokens = self.app.index("tokens")
+        scan = self.app.analyses.index("scan")
+        flags = self.app.analyses.index("flags")
+        clusters = self.app.analyses.index("clusters")
+        tokens = self.app.analyses.index("tokens")
         decisions = self.session.decisions
         out: dict[int, Cells] = {}
         for g in gids:

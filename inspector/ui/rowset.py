@@ -112,21 +112,21 @@ class RowSetBuilder:
             code = {"keep": KEEP_CODE, "drop": DROP_CODE, "none": NONE_CODE}[f.decision]
             mask &= s.decisions.codes == code
         if f.flag:
-            flags = self.app.index("flags")
+            flags = self.app.analyses.index("flags")
             if flags is None:
                 waiting.append("scan")
                 mask[:] = False
             else:
                 mask &= self._flag_mask(flags, f.flag)
         if f.dup or f.contaminated:
-            scan = self.app.index("scan")
+            scan = self.app.analyses.index("scan")
             if scan is None:
                 waiting.append("scan")
                 mask[:] = False
             else:
                 mask &= self._scan_mask(scan, f)
         if f.cluster is not None:
-            clusters = self.app.index("clusters")
+            clusters = self.app.analyses.index("clusters")
             if clusters is None:
                 waiting.append("clusters")
                 mask[:] = False
@@ -195,16 +195,16 @@ class RowSetBuilder:
         if sort == "length":
             return self.length(), None
         if sort == "flags":
-            flags = self.app.index("flags")
+            flags = self.app.analyses.index("flags")
             return (None, "scan") if flags is None else (flags.nflags.astype(np.int64), None)
         if sort == "cluster":
-            c = self.app.index("clusters")
+            c = self.app.analyses.index("clusters")
             if c is None:
                 return None, "clusters"
             key = c.cluster.astype(np.int64)
             key[key == NO_CLUSTER] = np.iinfo(np.int32).max
             return key, None
         if sort == "tokens":
-            t = self.app.index("tokens")
+            t = self.app.analyses.index("tokens")
             return (None, "tokens") if t is None else (t.total.astype(np.int64), None)
         return None, None

@@ -29,6 +29,8 @@ class Settings:
     mask: str = "completion"
     max_length: int = 2048
     against: list[Path] = field(default_factory=list)
+    embed_model: str = "auto"
+    """The clusters' encoder (`--embed-model`): auto, tfidf, minilm, or a model folder/name."""
 
     def to_json(self) -> dict:
         return {
@@ -37,6 +39,7 @@ class Settings:
             "mask": self.mask,
             "max_length": self.max_length,
             "against": [str(p) for p in self.against],
+            "embed_model": self.embed_model,
         }
 
 
@@ -98,6 +101,8 @@ class Session:
         self.total = int(self.offsets[-1])
         self.decisions = Decisions(self)
         self.selection: set[int] = set()
+        #: The `TokenPipeline` of these settings, built on first use (`adapters.token_pipeline`).
+        self.pipeline = None
 
     @property
     def name(self) -> str:

@@ -215,3 +215,24 @@ def test_an_input_changed_during_the_open_is_not_recorded(sample_data, tmp_path)
     assert not record(ds, before=before)
     assert open_fast(data, state_dir=tmp_path / "state") is None
     assert record(ds, before=open_index.input_stamps(data))
+
+
+def test_open_quickly_records_then_reopens_from_the_index(real_data, tmp_path):
+    """The one open call: a normal open recorded the first time, the index the second time
+    (a `ProvisionalDataset` whose completion holds the same rows), a normal open again once
+    the file changed."""
+    from inspector.core.data import ProvisionalDataset, open_quickly
+
+    data = tmp_path / "data.json"
+    shutil.copy(real_data / "rasbt_instruction-data.json", data)
+    first = open_quickly(data, state_dir=tmp_path / "state")
+    assert not first.provisional and first.complete() is first
+    again = open_quickly(data, state_dir=tmp_path / "state")
+    assert isinstance(again, ProvisionalDataset) and again.provisional
+    full = again.complete()
+    assert not full.provisional and again.same_rows(full)
+    assert_same_rows(again, full)
+    data.write_text(data.read_text().replace("Edit", "Fix", 1))
+    changed = open_quickly(data, state_dir=tmp_path / "state")
+    assert not changed.provisional
+    assert not again.same_rows(changed)  # the rows shown are no longer the file's

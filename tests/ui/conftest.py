@@ -17,8 +17,8 @@ from inspector.ui.session import Session, Settings
 
 @pytest.fixture(scope="session")
 def analysed(sample_data, tmp_path_factory):
-    """`analysed("sft", settings)`: a state folder whose cache holds every analysis whose core
-    is installed, computed once per test session (clusters take seconds on two cores)."""
+    """`analysed("sft", settings)`: a state folder whose cache holds every analysis, computed
+    once per test session (clusters take seconds on two cores)."""
     done: dict[tuple, object] = {}
 
     def get(name: str, settings: Settings | None = None):
@@ -28,9 +28,8 @@ def analysed(sample_data, tmp_path_factory):
             state = tmp_path_factory.mktemp(f"analysed-{name}")
             session = Session(open_dataset(sample_data / name, state_dir=state), settings)
             for spec in SPECS:
-                if spec.missing() is None:
-                    result = drain(spec.compute(session, None), lambda p: None)
-                    save_result(session.ds.cache, spec, cache_key(spec, session), result)
+                result = drain(spec.compute(session, None), lambda p: None)
+                save_result(session.ds.cache, spec, cache_key(spec, session), result)
             session.store.close()
             done[key] = state
         return done[key]

@@ -1,5 +1,5 @@
 """Views over the analyses' results: tokens, clusters, packs, and what the rows view shows of
-them. Where a core is not installed yet, the view must say so instead."""
+them."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from inspector.ui.screens.clusters import ClustersScreen
 from inspector.ui.screens.rows import RowsScreen
 from inspector.ui.widgets.braille_map import BrailleMap
 from inspector.ui.widgets.gated import Gated
-from inspector.ui.widgets.panels import AnalysisPanel
 from inspector.ui.widgets.row_table import RowTable
 from inspector.ui.widgets.tokens import TokenView
 
@@ -27,13 +26,10 @@ def text_of(widget: Static) -> str:
     return console.export_text()
 
 
-def waiting(app, name: str) -> bool:
-    """True (after checking the view says why) when the analysis has no result here."""
+def assert_ready(app, name: str) -> None:
+    """Every core is a hard dependency: each analysis must have finished."""
     state = app.analyses[name]
-    if state.ready:
-        return False
-    assert state.status in ("unavailable", "cancelled", "failed"), state.describe()
-    return True
+    assert state.ready, state.describe()
 
 
 async def test_overview_tokens_and_clusters(make_app, settle):
@@ -41,27 +37,23 @@ async def test_overview_tokens_and_clusters(make_app, settle):
     async with app.run_test(size=(100, 60)) as pilot:
         await settle(pilot)
         tokens = app.screen.query_one("#tokens", Gated)
-        if waiting(app, "tokens"):
-            assert "not available yet" in text_of(tokens.query_one(AnalysisPanel))
-        else:
-            body = text_of(tokens.query_one(".gated--body", Static))
-            index = app.index("tokens")
-            assert f"{int(index.known().sum()):,} rows tokenized" in body
-            assert "trained-token share" in body and "truncated" in body
+        assert_ready(app, "tokens")
+        body = text_of(tokens.query_one(".gated--body", Static))
+        index = app.analyses.index("tokens")
+        assert f"{int(index.known().sum()):,} rows tokenized" in body
+        assert "trained-token share" in body and "truncated" in body
         clusters = app.screen.query_one("#clusters", Gated)
-        if not waiting(app, "clusters"):
-            body = text_of(clusters.query_one(".gated--body", Static))
-            assert f"{len(app.index('clusters').clusters)} clusters" in body
+        assert_ready(app, "clusters")
+        body = text_of(clusters.query_one(".gated--body", Static))
+        assert f"{len(app.analyses.index('clusters').clusters)} clusters" in body
 
 
 async def test_rows_view_shows_and_sorts_by_token_counts(make_app, settle):
     app = make_app(view="rows", warm=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        if waiting(app, "tokens"):
-            assert app.screen.cells([0])[0]["tokens"][0] == "·"
-            return
-        tokens = app.index("tokens")
+        assert_ready(app, "tokens")
+        tokens = app.analyses.index("tokens")
         cells = app.screen.cells([0, 1])
         assert cells[0]["tokens"][0] == str(tokens.total[0])
         table = app.screen.query_one(RowTable)
@@ -82,9 +74,7 @@ async def test_row_view_token_tab(make_app, settle):
         await settle(pilot)
         assert app.screen.query_one(TabbedContent).active == "tab-tokens"
         shown = text_of(app.screen.query_one(TokenView))
-        if waiting(app, "tokens"):
-            assert "not available yet" in shown
-            return
+        assert_ready(app, "tokens")
         row = app.screen.query_one(TokenView).row
         assert f"{row.total_tokens:,} tokens" in shown and "trained" in shown
         conv = app.session.ds.conversation("train", 0)
@@ -97,10 +87,8 @@ async def test_clusters_view_map_rows_and_drop(make_app, settle):
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, ClustersScreen)
-        if waiting(app, "clusters"):
-            assert app.screen.query_one(AnalysisPanel).display
-            return
-        index = app.index("clusters")
+        assert_ready(app, "clusters")
+        index = app.analyses.index("clusters")
         rendered = str(app.screen.query_one(BrailleMap).render())
         assert any(0x2800 < ord(ch) <= 0x28FF for ch in rendered)
         options = app.screen.query_one(OptionList)
@@ -122,12 +110,10 @@ async def test_packs_view(make_app, settle):
     app = make_app(view="packs", warm=True)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        if waiting(app, "tokens"):
-            assert app.screen.query_one(AnalysisPanel).display
-            return
+        assert_ready(app, "tokens")
         from inspector.core.tokens.pack import pack
 
-        tokens = app.index("tokens")
+        tokens = app.analyses.index("tokens")
         lo, hi = app.session.split_range("train")
         lengths = np.clip(tokens.total[lo:hi], 0, tokens.max_length)
         expected = pack(lengths, tokens.max_length, "bfd")

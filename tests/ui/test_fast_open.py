@@ -37,9 +37,9 @@ async def wait_until_loaded(app, pilot, timeout: float = 60.0) -> None:
     """The load starts after a quiet moment and runs in a thread: wait for the swap."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while not app.dataset_ready.is_set() and loop.time() < deadline:
+    while not app.dataset.ready.is_set() and loop.time() < deadline:
         await pilot.pause(0.05)
-    assert app.dataset_ready.is_set(), "the dataset never finished loading"
+    assert app.dataset.ready.is_set(), "the dataset never finished loading"
 
 
 async def test_first_frame_from_arrow_equals_the_normal_open(sample_data, tmp_path, settle):
@@ -54,7 +54,7 @@ async def test_first_frame_from_arrow_equals_the_normal_open(sample_data, tmp_pa
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         # Drawn before `datasets` gave anything: the rows come from the Arrow cache.
-        assert app.session.ds is fast and not app.dataset_ready.is_set()
+        assert app.session.ds is fast and not app.dataset.ready.is_set()
         assert app.analyses["summary"].status == "queued"
         assert visible_text(app.screen.query_one(RowTable)) == expected
         await wait_until_loaded(app, pilot)
@@ -87,7 +87,7 @@ async def test_export_waits_for_the_full_dataset(sample_data, tmp_path, settle):
     app = InspectorApp(Session(fast), view="rows", analyses=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        waiting = asyncio.ensure_future(asyncio.to_thread(app.full_dataset))
+        waiting = asyncio.ensure_future(asyncio.to_thread(app.dataset.full))
         await wait_until_loaded(app, pilot)
         ds = await asyncio.wait_for(waiting, 30)
         assert ds is app.session.ds and not ds.provisional

@@ -37,8 +37,8 @@ async def test_flags_table_lists_the_token_linter_flags_too(make_app, settle):
     async with app.run_test(size=(120, 60)) as pilot:
         await settle(pilot)
         assert app.analyses["tokens"].ready and app.analyses["scan"].ready
-        flags = app.index("flags").flags
-        tokens = app.index("tokens")
+        flags = app.analyses.index("flags").flags
+        tokens = app.analyses.index("tokens")
         token_codes = {c for c, g in tokens.flags.items() if len(g)}
         assert token_codes, "the chat sample has rows the token linter flags"
         text = body(app, "flags")
@@ -76,13 +76,13 @@ async def test_bulk_actions_record_the_same_reason_as_the_drop_rule(make_app, se
         await settle(pilot)
         actions = bulk_actions(app)
         by_label = {a.label: a.reason for a in actions}
-        flags = app.index("flags").flags
+        flags = app.analyses.index("flags").flags
         assert flags, "the chat sample has flagged rows"
         for code in flags:
             reason = by_label[f"drop every row flagged {code}"]
             assert reason == DropRule.parse(f"flag:{code}").reason == f"flag:{code}"
             assert triage_reason(reason) == f"triage:flag:{code}"
-        for kind in app.index("scan").groups:
+        for kind in app.analyses.index("scan").groups:
             label = f"drop {kind} duplicates but each group's representative"
             if label in by_label:
                 assert by_label[label] == DropRule.parse(f"dup:{kind}").reason

@@ -14,7 +14,6 @@ from inspector.ui.screens.contamination import ContaminationScreen
 from inspector.ui.screens.duplicates import DuplicatesScreen
 from inspector.ui.session import Settings
 from inspector.ui.widgets.conversation import ConversationView
-from inspector.ui.widgets.panels import AnalysisPanel
 from inspector.ui.widgets.row_table import RowTable
 
 pytestmark = pytest.mark.anyio
@@ -38,20 +37,16 @@ def planted(manifest, code: str) -> set[int]:
     }
 
 
-def no_scan(app) -> bool:
+def assert_scanned(app) -> None:
     state = app.analyses["scan"]
-    if state.ready:
-        return False
-    assert state.status == "unavailable", state.describe()
-    return True
+    assert state.ready, state.describe()
 
 
 async def test_flag_filter_and_evidence(make_app, settle, manifest):
     app = make_app(view="rows", warm=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        if no_scan(app):
-            return
+        assert_scanned(app)
         app.screen.set_filter(app.screen._patched(flag="refusal"))
         await settle(pilot)
         rows = set(app.screen.query_one(RowTable).order.tolist())
@@ -71,10 +66,8 @@ async def test_duplicates_view_and_bulk_drop(make_app, settle, manifest):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, DuplicatesScreen)
-        if no_scan(app):
-            assert app.screen.query_one(AnalysisPanel).display
-            return
-        scan = app.index("scan")
+        assert_scanned(app)
+        scan = app.analyses.index("scan")
         groups = [set(g.tolist()) for g in scan.groups["exact"]]
         for pair in manifest["sft"]["duplicates"]["exact"]:
             assert any({r["row"] for r in pair} <= g for g in groups)
@@ -104,9 +97,8 @@ async def test_contamination_view(make_app, settle, manifest, sample_data):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, ContaminationScreen)
-        if no_scan(app):
-            return
-        scan = app.index("scan")
+        assert_scanned(app)
+        scan = app.analyses.index("scan")
         expected = {h["row"] for h in manifest["sft"]["contamination"]}
         assert expected <= {h["gid"] for h in scan.hits}
         hit = app.screen.current()

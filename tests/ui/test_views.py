@@ -177,7 +177,7 @@ async def test_related_tab_lists_duplicates_and_neighbours_when_ready(make_app, 
         await settle(pilot)
         related = app.screen.query_one("#row-related", OptionList)
         first = str(related.get_option_at_index(0).prompt)
-        if app.index("scan") is None and app.index("clusters") is None:
+        if app.analyses.index("scan") is None and app.analyses.index("clusters") is None:
             assert "appear when these finish" in first
         else:
             assert first.startswith("──")

@@ -4,7 +4,8 @@ Loading reads files and folders into Arrow (`load`, with `files`, `folders` and 
 byte-level reading and the one clear error when a file cannot be read); `formats` and `normalize`
 detect the layout and turn each row into a `Conversation` (`columnar` computes lengths straight
 from Arrow columns); `dataset` binds rows, format and column map into an `InspectorDataset`;
-`open_index` reopens a dataset from pyarrow alone; `summary` is what `inspector info` shows;
+`open_index` reopens a dataset from pyarrow alone (a `ProvisionalDataset`) and `opening` is the
+one call that tries it before a normal open; `summary` is what `inspector info` shows;
 `usable` finds the rows that cannot be read. Nothing here tokenizes or scans.
 """
 
@@ -17,6 +18,7 @@ _EXPORTS = {
     "FORMATS": "conversation",
     "InspectorDataset": "dataset",
     "Loaded": "load",
+    "ProvisionalDataset": "open_index",
     "SYSTEM": "conversation",
     "TEXT": "conversation",
     "TOOL": "conversation",
@@ -27,6 +29,7 @@ _EXPORTS = {
     "iter_json_records": "files",
     "open_dataset": "dataset",
     "open_fast": "open_index",
+    "open_quickly": "opening",
     "parse_column_map": "columns",
     "record": "open_index",
     "same_data": "open_index",

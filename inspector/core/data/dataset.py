@@ -26,8 +26,9 @@ class InspectorDataset:
     """A loaded dataset with a known format. Create it with `open_dataset`."""
 
     provisional = False
-    """True for a dataset reopened from its open index (`open_index.open_fast`): `hf` then
-    holds pyarrow-only `ArrowSplit`s, enough to read rows; `complete()` gives the full one."""
+    """True for a `ProvisionalDataset` (reopened from its open index, `open_index.open_fast`):
+    `hf` then holds pyarrow-only `ArrowSplit`s, enough to read rows; `complete()` gives the
+    full one."""
 
     def __init__(self, loaded: Loaded, fmt: str, view: dict[str, str], state_dir: Path | None):
         self.path = loaded.path
@@ -114,11 +115,9 @@ class InspectorDataset:
         return self.path.resolve().name
 
     def complete(self) -> InspectorDataset:
-        """This dataset with `hf` a `datasets.DatasetDict`, as every analysis needs it: itself,
-        or for a provisional dataset the normal `open_dataset` of the same path and options."""
-        if not self.provisional:
-            return self
-        return open_dataset(self.path, **self.open_request)
+        """This dataset with `hf` a `datasets.DatasetDict`, as every analysis needs it: itself
+        (a `ProvisionalDataset` opens it normally)."""
+        return self
 
     def triage(self):
         """The `TriageStore` of this dataset (created on first use)."""

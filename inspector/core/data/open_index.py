@@ -6,8 +6,8 @@ JSON entry in the state folder (`cache/open/<key>.json`, key = the resolved path
 and `--map`): each split's Arrow files (the `datasets` cache files, or a `save_to_disk`
 folder's own), the format, the column map, and a stamp (size, mtime, ctime) of every input
 file and Arrow file. `open_fast` checks every stamp and maps the Arrow files with pyarrow,
-returning a *provisional* `InspectorDataset` whose `hf` holds `ArrowSplit`s; its `complete()`
-runs the normal open (the app does that in the background before any analysis starts).
+returning a `ProvisionalDataset` whose `hf` holds `ArrowSplit`s; its `complete()` runs the
+normal open (the app does that in the background before any analysis starts).
 
 Anything that does not match exactly — an input file written, added or removed, a cache file
 rewritten or gone, other options, an index from another version — means no fast open, and the
@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from inspector.core.cache import Cache, make_key, state_dir_for
 from inspector.core.data.arrow_rows import ArrowSplit, read_arrow_file
-from inspector.core.data.dataset import InspectorDataset
+from inspector.core.data.dataset import InspectorDataset, open_dataset
 from inspector.core.data.load import Loaded, data_files_under, is_saved_dataset
 
 KIND = "open"
@@ -133,7 +133,7 @@ def open_fast(
     format: str | None = None,
     column_map: dict[str, str] | None = None,
     state_dir: str | Path | None = None,
-) -> InspectorDataset | None:
+) -> ProvisionalDataset | None:
     """The dataset from its open index, read with pyarrow alone; None unless every stamp matches
     (the caller then opens it normally). The result is provisional: see `complete()`."""
     path = Path(path)
@@ -162,30 +162,60 @@ def open_fast(
             {s: [path / f for f in fs] for s, fs in entry["split_files"].items()},
             frozenset(entry["json_columns"]),
         )
-        ds = InspectorDataset(loaded, entry["format"], dict(entry["view"]), state)
+        request = {"format": format, "column_map": column_map, "state_dir": state_dir}
+        return ProvisionalDataset(
+            loaded, entry["format"], dict(entry["view"]), state, request=request, stamps=stamps
+        )
     except (OSError, ValueError, KeyError, TypeError, IndexError, pa.ArrowException):
         return None  # an unreadable or odd index is only a missed shortcut
-    ds.provisional = True
-    ds.open_request = {"format": format, "column_map": column_map, "state_dir": state_dir}
-    ds.input_stamps = stamps
-    return ds
 
 
-def same_data(shown: InspectorDataset, full: InspectorDataset) -> bool:
-    """Whether `full` (the normal open) holds the rows the provisional `shown` showed: the
-    same layout, and no input file changed since the fast open checked them."""
-    try:
-        unchanged = input_stamps(shown.path) == shown.input_stamps
-    except OSError:
-        return False
-    return (
-        unchanged
-        and full.splits == shown.splits
-        and all(full.num_rows(s) == shown.num_rows(s) for s in shown.splits)
-        and full.format == shown.format
-        and full.column_map == shown.column_map
-        and full.json_columns == shown.json_columns
-    )
+class ProvisionalDataset(InspectorDataset):
+    """A dataset reopened from its open index: `hf` maps each split to an `ArrowSplit` (rows
+    read with pyarrow alone, enough to show them); `complete()` is the normal open."""
+
+    provisional = True
+
+    def __init__(
+        self,
+        loaded: Loaded,
+        fmt: str,
+        view: dict[str, str],
+        state_dir: Path | None,
+        *,
+        request: dict,
+        stamps: list[list],
+    ):
+        super().__init__(loaded, fmt, view, state_dir)
+        self.open_request = request
+        """The options it was opened with, for the normal open of `complete()`."""
+        self.input_stamps = stamps
+        """The input files' stamps the fast open checked."""
+
+    def complete(self) -> InspectorDataset:
+        """The normal `open_dataset` of the same path and options (`hf` a `DatasetDict`)."""
+        return open_dataset(self.path, **self.open_request)
+
+    def same_rows(self, full: InspectorDataset) -> bool:
+        """Whether `full` (the normal open) holds the rows this one showed: the same layout,
+        and no input file changed since the fast open checked them."""
+        try:
+            unchanged = input_stamps(self.path) == self.input_stamps
+        except OSError:
+            return False
+        return (
+            unchanged
+            and full.splits == self.splits
+            and all(full.num_rows(s) == self.num_rows(s) for s in self.splits)
+            and full.format == self.format
+            and full.column_map == self.column_map
+            and full.json_columns == self.json_columns
+        )
+
+
+def same_data(shown: ProvisionalDataset, full: InspectorDataset) -> bool:
+    """Whether `full` holds the rows the provisional `shown` showed (`shown.same_rows(full)`)."""
+    return shown.same_rows(full)
 
 
 def _plain_files(table) -> list[Path] | None:

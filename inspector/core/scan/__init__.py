@@ -15,6 +15,7 @@ _EXPORTS = {
     "ScanSettings": "run",
     "collect_token_facts": "run",
     "scan": "run",
+    "scan_key": "run",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_face(__name__, _EXPORTS)

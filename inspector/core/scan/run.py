@@ -81,6 +81,22 @@ def _file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
+def scan_key(
+    ds, settings: ScanSettings | None = None, token_facts: Mapping[str, Sequence] | None = None
+) -> str:
+    """The cache key of `scan(ds, settings, token_facts=...)`: the data, the settings (test
+    files by content), the token facts and `SCAN_VERSION`. Callers caching anything derived
+    from a scan key it with this, so a new scan version invalidates theirs too."""
+    from inspector.core.cache import make_key
+
+    return make_key(
+        version=SCAN_VERSION,
+        data=ds.fingerprint,
+        settings=(settings or ScanSettings()).key_parts(),
+        facts=facts_digest(token_facts),
+    )
+
+
 def scan(
     ds,
     settings: ScanSettings | None = None,
@@ -94,16 +110,10 @@ def scan(
     `token_facts[split][row]` is a `RowTokens` (or a `(total, trained)` pair) for that row,
     from the tokens layer; with it the `too_long` and `no_trained_tokens` flags are produced.
     """
-    from inspector.core.cache import make_key
     from inspector.core.scan import contamination
 
     settings = settings or ScanSettings()
-    key = make_key(
-        version=SCAN_VERSION,
-        data=ds.fingerprint,
-        settings=settings.key_parts(),
-        facts=facts_digest(token_facts),
-    )
+    key = scan_key(ds, settings, token_facts)
     if use_cache:
         cached = ds.cache.get_json("scan", key)
         if cached is not None:

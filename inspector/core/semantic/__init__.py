@@ -13,6 +13,7 @@ _EXPORTS = {
     "ClusterResult": "cluster_result",
     "bundled_model_path": "encoders",
     "cluster_dataset": "clusters",
+    "cluster_dataset_key": "clusters",
     "embed_dataset": "embed",
     "embed_texts": "embed",
     "text_of": "embed",

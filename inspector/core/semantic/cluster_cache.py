@@ -22,10 +22,15 @@ _VERSION = 1
 
 
 def _key(emb, keep_noise: bool, seed: int) -> str:
+    return clusters_key(emb.key, keep_noise, seed)
+
+
+def clusters_key(embeddings_key: str, keep_noise: bool, seed: int) -> str:
+    """The cache key of the clusters of the embeddings cached under `embeddings_key`."""
     return make_key(
         kind="clusters",
         v=_VERSION,
-        embeddings=emb.key,
+        embeddings=embeddings_key,
         keep_noise=keep_noise,
         seed=seed,
         fit_max=projection.FIT_MAX,

@@ -23,7 +23,7 @@ import numpy as np
 
 from inspector.core.progress import Progress, check
 from inspector.core.semantic import projection
-from inspector.core.semantic.cluster_cache import load_result, save_result
+from inspector.core.semantic.cluster_cache import clusters_key, load_result, save_result
 from inspector.core.semantic.cluster_result import MIN_ROWS, MIN_SAMPLES, ClusterResult
 from inspector.core.semantic.topics import describe_clusters
 
@@ -101,6 +101,20 @@ def cluster_texts(
         cancel=cancel,
     )
     return result
+
+
+def cluster_dataset_key(
+    ds,
+    *,
+    embed_model: str = "auto",
+    text: str = "prompt_response",
+    keep_noise: bool = False,
+    seed: int = 0,
+) -> str:
+    """The cache key `cluster_dataset` stores its result under for these arguments."""
+    from inspector.core.semantic.embed import embeddings_key
+
+    return clusters_key(embeddings_key(ds, model=embed_model, text=text), keep_noise, seed)
 
 
 def cluster_dataset(

@@ -110,6 +110,19 @@ def embed_texts(texts: Sequence[str], *, model: str = "auto", cancel=None, seed:
     return out, enc.name
 
 
+def embeddings_key(ds, *, model: str = "auto", text: str = "prompt_response") -> str:
+    """The cache key of `embed_dataset(ds, model=model, text=text)`: the data, the model's
+    identity (`auto` resolved on this machine's device), the text choice and `_VERSION`."""
+    return make_key(
+        kind="embeddings",
+        v=_VERSION,
+        data=ds.fingerprint,
+        model=encoders.model_identity(resolve_model(model)),
+        text=text,
+        max_chars=MAX_CHARS,
+    )
+
+
 def embed_dataset(ds, *, model: str = "auto", text: str = "prompt_response", cancel=None):
     """Progress generator: embed every row of `ds` (see the module docstring); returns `Embeddings`.
 
@@ -123,14 +136,7 @@ def embed_dataset(ds, *, model: str = "auto", text: str = "prompt_response", can
     spec = resolve_model(model, device)
     if n == 0:
         return Embeddings(np.zeros((0, 0), dtype=np.float32), keys, spec, text)
-    key = make_key(
-        kind="embeddings",
-        v=_VERSION,
-        data=ds.fingerprint,
-        model=encoders.model_identity(spec),
-        text=text,
-        max_chars=MAX_CHARS,
-    )
+    key = embeddings_key(ds, model=spec, text=text)
     final = ds.cache.path("embeddings", key, "npy")
     meta = ds.cache.get_json("embeddings", key)
     if meta and final.exists():

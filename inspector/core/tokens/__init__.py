@@ -24,6 +24,7 @@ _EXPORTS = {
     "assemble": "pack",
     "byte_chars": "bytetokens",
     "facts_from_conversations": "facts",
+    "facts_key": "facts",
     "get_template": "templates",
     "load_tokenizer": "tokenizer",
     "pack_bfd": "pack",

@@ -200,6 +200,18 @@ def facts_from_conversations(
     return TokenFacts(split, pipeline.settings.max_length, pipeline.key, columns, problems)
 
 
+def facts_key(ds, split: str, pipeline: TokenPipeline) -> str:
+    """The cache key of `token_facts(ds, split, pipeline)`: the data, the split, the pipeline's
+    key (the tokenizer's own fingerprint, template, mask, lengths) and `FACTS_VERSION`."""
+    return make_key(
+        kind="token_facts",
+        version=FACTS_VERSION,
+        fingerprint=ds.fingerprint,
+        split=split,
+        **pipeline.key,
+    )
+
+
 def token_facts(
     ds,
     split: str,
@@ -209,13 +221,7 @@ def token_facts(
     use_cache: bool = True,
 ) -> Generator[Progress, None, TokenFacts]:
     """Per-row token facts for a whole split of an opened dataset (cached next to the data)."""
-    key = make_key(
-        kind="token_facts",
-        version=FACTS_VERSION,
-        fingerprint=ds.fingerprint,
-        split=split,
-        **pipeline.key,
-    )
+    key = facts_key(ds, split, pipeline)
     path = ds.cache.path("tokens", key, "npz")
     if use_cache and path.is_file():
         try:

@@ -51,14 +51,30 @@ def load_tokenizer(spec: str | os.PathLike | None = None, cache_dir: str | None 
     `spec` is None for the embedded Mistral 7B tokenizer, a folder holding a tokenizer, or a
     Hub name already in the local Hugging Face cache (`cache_dir`, default the usual
     ``HF_HUB_CACHE``). Raises `InputError` with a user-facing message when the tokenizer cannot
-    be loaded; never waits on the network. Loads are memoized per process.
+    be loaded; never waits on the network. Loads are memoized per process, a folder's for as
+    long as its files are unchanged (an edited tokenizer folder is read again).
     """
     key = None if spec is None else str(spec)
-    return _load_cached(key, None if cache_dir is None else str(cache_dir))
+    return _load_cached(key, None if cache_dir is None else str(cache_dir), folder_stamp(key))
+
+
+def folder_stamp(spec: str | None) -> tuple:
+    """`(name, size, mtime_ns)` of each file of a tokenizer folder (empty for anything else):
+    a write to any of them gives another stamp."""
+    if spec is None:
+        return ()
+    path = Path(spec).expanduser()
+    try:
+        if not path.is_dir():
+            return ()
+        files = [(p.name, p.stat()) for p in path.iterdir() if p.is_file()]
+    except OSError:
+        return ()
+    return tuple(sorted((name, st.st_size, st.st_mtime_ns) for name, st in files))
 
 
 @lru_cache(maxsize=8)
-def _load_cached(spec: str | None, cache_dir: str | None) -> Any:
+def _load_cached(spec: str | None, cache_dir: str | None, stamp: tuple = ()) -> Any:
     if spec is None:
         tok = _load_default()
     else:

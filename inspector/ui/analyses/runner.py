@@ -1,31 +1,36 @@
-"""Run the analyses in background threads, one after another, with progress and cancel.
+"""The app's background analyses: run one after another in thread workers, with progress,
+cancel, a cache next to the data, and the per-row indexes the views read.
 
-`AnalysisRunner` is mixed into the app. Each analysis runs in a thread worker driving its
-core progress generator; the worker's `cancelled_event` is the generator's cancel event, so
-cancelling the worker stops the computation at its next check. Every outcome (done, failed,
-cancelled) is handled in one `Worker.StateChanged` handler, which records it and starts the
-next queued analysis: one failing analysis never stops the others.
+`Analyses` is owned by the app (`app.analyses`) and reads like a mapping of name ->
+`AnalysisState`. Each analysis runs in a thread worker driving its core progress generator; the
+worker's `cancelled_event` is the generator's cancel event, so cancelling the worker stops the
+computation at its next check. The worker's end (done, failed, cancelled) comes back through the
+app's `WorkerRouter`, which records it here and starts the next queued analysis: one failing
+analysis never stops the others.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator, Mapping
 
-from textual import work
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from inspector.core.progress import Cancelled, Progress, drain
 
 from ..messages import AnalysisUpdated
+from ..workers import Route
+from . import compiled
 from .indexes import ClusterIndex, FlagIndex, ScanIndex, TokenIndex
-from .specs import SPECS
+from .progress import Meter
+from .specs import FINGERPRINT, SPECS
 from .state import (
     CANCELLED,
     DONE,
     FAILED,
     QUEUED,
     RUNNING,
-    UNAVAILABLE,
+    SKIPPED,
     AnalysisState,
     cache_key,
     load_result,
@@ -34,27 +39,44 @@ from .state import (
 
 #: Progress reaches the screen at most this often: a slow SSH link must not be flooded.
 PROGRESS_INTERVAL = 0.25
+GROUP = "analysis"
 _INDEXES = {"scan": ScanIndex, "clusters": ClusterIndex, "tokens": TokenIndex}
 
 
-class AnalysisRunner:
-    """Mixin for the app: `self.session` must exist; call `start_analyses()` once mounted."""
+class Analyses(Mapping):
+    """Every analysis' state, the queue that runs them, and their indexes."""
 
-    session = None
-
-    def init_analyses(self, enabled=True) -> None:
-        """Set up the analyses; `enabled` is True, False, or the names of those to start."""
-        self.analyses: dict[str, AnalysisState] = {s.name: AnalysisState(s) for s in SPECS}
+    def __init__(self, app, enabled=True):
+        """`enabled` is True, False, or the names of the analyses to start."""
+        self.app = app
+        self.states: dict[str, AnalysisState] = {s.name: AnalysisState(s) for s in SPECS}
         self._indexes: dict[str, object] = {}
-        self._analysis_workers: dict[Worker, str] = {}
-        for state in self.analyses.values():
+        self._workers: dict[Worker, str] = {}
+        for state in self.states.values():
             if enabled is False or (enabled is not True and state.name not in enabled):
-                state.status, state.error = CANCELLED, "not started"
-        # Whether each core is installed is checked by its worker (`_Unavailable`): importing
-        # the cores here would delay the first frame by a tenth of a second.
+                state.status = SKIPPED
+        app.workers_router.register(
+            GROUP,
+            Route(
+                what=lambda w: self.states[self._workers[w]].spec.title,
+                success=self._succeeded,
+                failure=self._failed,
+                cancelled=self._cancelled,
+            ),
+        )
 
-    def start_analyses(self) -> None:
-        self._run_next()
+    # -- the mapping --------------------------------------------------------------------------
+
+    def __getitem__(self, name: str) -> AnalysisState:
+        return self.states[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.states)
+
+    def __len__(self) -> int:
+        return len(self.states)
+
+    # -- results ------------------------------------------------------------------------------
 
     def index(self, name: str):
         """The per-row index of a finished analysis (`ScanIndex`...), or None.
@@ -62,11 +84,11 @@ class AnalysisRunner:
         `"flags"` is every flag whichever analysis raised it (scan rules, token linter)."""
         if name == "flags":
             return self._flag_index()
-        state = self.analyses[name]
+        state = self.states[name]
         if not state.ready:
             return None
         if name not in self._indexes:
-            self._indexes[name] = _INDEXES[name](self.session, state.result)
+            self._indexes[name] = _INDEXES[name](self.app.session, state.result)
         return self._indexes[name]
 
     def _flag_index(self):
@@ -76,126 +98,136 @@ class AnalysisRunner:
         key = (id(scan), id(tokens))
         cached = self._indexes.get("flags")
         if cached is None or cached[0] != key:
-            self._indexes["flags"] = (key, FlagIndex(self.session, scan, tokens))
+            self._indexes["flags"] = (key, FlagIndex(self.app.session, scan, tokens))
         return self._indexes["flags"][1]
 
-    def running_analysis(self) -> AnalysisState | None:
-        return next((s for s in self.analyses.values() if s.status == RUNNING), None)
+    # -- the queue ----------------------------------------------------------------------------
 
-    def cancel_analysis(self, name: str | None = None) -> str | None:
+    def start(self) -> None:
+        """Run the queued analyses (once the app is mounted)."""
+        self._run_next()
+
+    def running(self) -> AnalysisState | None:
+        return next((s for s in self.states.values() if s.status == RUNNING), None)
+
+    def cancel(self, name: str | None = None) -> str | None:
         """Cancel the named (or the running) analysis; returns its name."""
-        for worker, wname in self._analysis_workers.items():
+        for worker, wname in self._workers.items():
             if name in (None, wname) and worker.is_running:
                 # Cooperative: the computation sees the event at its next check (or its result
                 # is thrown away at the end) and the worker ends with `Cancelled`. Cancelling
                 # the worker's task would not stop the thread, and a task cancelled before it
                 # starts never reports a state change.
                 worker.cancelled_event.set()
-                self.analyses[wname].step = "cancelling"
-                self.post_message(AnalysisUpdated(wname))
+                self.states[wname].step = "cancelling"
+                self._updated(wname)
                 return wname
-        if name and self.analyses[name].status == QUEUED:
-            self.analyses[name].status = CANCELLED
-            self.post_message(AnalysisUpdated(name))
+        if name and self.states[name].status == QUEUED:
+            self.states[name].status = CANCELLED
+            self._updated(name)
             return name
         return None
 
-    def rerun_analysis(self, name: str) -> None:
-        """Queue an analysis again (after a failure or a cancel); it runs when the queue is free."""
-        state = self.analyses[name]
-        if state.status in (RUNNING, UNAVAILABLE):
-            return
-        why = state.spec.missing()
-        if why:
-            state.status, state.error = UNAVAILABLE, why
-            self.post_message(AnalysisUpdated(name))
+    def rerun(self, name: str) -> None:
+        """Queue an analysis again (after a failure, a cancel, or when it was not run); it runs
+        when the queue is free."""
+        state = self.states[name]
+        if state.status == RUNNING:
             return
         state.status, state.error, state.result = QUEUED, None, None
         self._indexes.pop(name, None)
-        self.post_message(AnalysisUpdated(name))
+        self._updated(name)
         self._run_next()
 
-    def fail_analyses(self, error: str) -> None:
+    def fail_queued(self, error: str) -> None:
         """Mark every queued analysis failed with `error` (they cannot run at all)."""
-        for state in self.analyses.values():
+        for state in self.states.values():
             if state.status == QUEUED:
                 state.status, state.error = FAILED, error
-                self.post_message(AnalysisUpdated(state.name))
+                self._updated(state.name)
+
+    def _updated(self, name: str) -> None:
+        self.app.post_message(AnalysisUpdated(name))
 
     def _run_next(self) -> None:
-        if self.running_analysis() is not None:
+        if self.running() is not None:
             return
-        if getattr(self.session.ds, "provisional", False):
+        if self.app.dataset.provisional:
             # The analyses need the dataset `datasets` loads: complete it (once), then go on.
-            self.complete_dataset(self._run_next)
+            self.app.dataset.complete(self._run_next)
             return
-        nxt = next((s for s in self.analyses.values() if s.status == QUEUED), None)
+        nxt = next((s for s in self.states.values() if s.status == QUEUED), None)
         if nxt is None:
             return
-        nxt.status, nxt.step, nxt.done, nxt.total = RUNNING, "starting", 0, 0
-        self.post_message(AnalysisUpdated(nxt.name))
-        self._analysis_workers[self._run_analysis(nxt)] = nxt.name
+        nxt.start()
+        self._updated(nxt.name)
+        worker = self.app.run_worker(
+            lambda: self._compute(nxt),
+            thread=True,
+            exclusive=True,
+            group=GROUP,
+            name=nxt.name,
+            exit_on_error=False,
+        )
+        self._workers[worker] = nxt.name
 
-    @work(thread=True, exclusive=True, group="analysis", exit_on_error=False)
-    def _run_analysis(self, state: AnalysisState) -> dict:
+    # -- in the worker thread -----------------------------------------------------------------
+
+    def _compute(self, state: AnalysisState) -> dict:
         cancel = get_current_worker().cancelled_event
         spec = state.spec
-        try:
-            why = spec.missing()
-        except Exception as err:  # the core is there but broken: show it in its view
-            raise _Unavailable(FAILED, f"cannot import: {err}") from err
-        if why:
-            raise _Unavailable(UNAVAILABLE, why)
+        session = self.app.session
+        meter = Meter(spec.steps)
+        first_compile = spec.compiles and not compiled.before(spec.name)
         last = [0.0]
 
         def report(p: Progress) -> None:
             state.step, state.done, state.total = p.step, p.done, p.total
+            state.fraction = meter.update(p)
+            state.compiling = bool(first_compile) and p.step in spec.compiles
             now = time.monotonic()
             if now - last[0] >= PROGRESS_INTERVAL:
                 last[0] = now
-                self.post_message(AnalysisUpdated(state.name))
+                self.app.post_message(AnalysisUpdated(state.name))
 
-        report(Progress("fingerprinting the data", 0, 0))
-        key = cache_key(spec, self.session)
-        cached = load_result(self.session.ds.cache, spec, key)
+        report(Progress(FINGERPRINT, 0, 0))
+        key = cache_key(spec, session)
+        cached = load_result(session.ds.cache, spec, key)
         if cached is not None:
             state.cached = True
             return cached
-        result = drain(spec.compute(self.session, cancel), report)
+        result = drain(spec.compute(session, cancel), report)
         if cancel.is_set():
             raise Cancelled()
-        save_result(self.session.ds.cache, spec, key, result)
+        save_result(session.ds.cache, spec, key, result)
+        if first_compile:
+            compiled.remember(spec.name)
         return result
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        name = self._analysis_workers.get(event.worker)
-        if name is None:
-            return
-        state = self.analyses[name]
-        if event.state == WorkerState.SUCCESS:
-            state.status, state.result = DONE, event.worker.result
-            self._indexes.pop(name, None)
-        elif event.state == WorkerState.CANCELLED:
-            state.status = CANCELLED
-        elif event.state == WorkerState.ERROR:
-            err = event.worker.error
-            if isinstance(err, Cancelled):
-                state.status = CANCELLED
-            elif isinstance(err, _Unavailable):
-                state.status, state.error = err.status, err.why
-            else:
-                state.status = FAILED
-                state.error = f"{type(err).__name__}: {err}"
-        else:
-            return
-        del self._analysis_workers[event.worker]
-        self.post_message(AnalysisUpdated(name))
+    # -- back on the UI thread (from the router) ----------------------------------------------
+
+    def _finished(self, worker: Worker) -> str:
+        name = self._workers.pop(worker)
+        state = self.states[name]
+        state.compiling = False
+        return name
+
+    def _succeeded(self, worker: Worker) -> None:
+        name = self._finished(worker)
+        state = self.states[name]
+        state.status, state.result, state.fraction = DONE, worker.result, 1.0
+        self._indexes.pop(name, None)
+        self._updated(name)
         self._run_next()
 
+    def _failed(self, worker: Worker, error: str) -> None:
+        name = self._finished(worker)
+        self.states[name].status, self.states[name].error = FAILED, error
+        self._updated(name)
+        self._run_next()
 
-class _Unavailable(Exception):
-    """An analysis whose core is not installed (or does not import): not a failure of it."""
-
-    def __init__(self, status: str, why: str):
-        super().__init__(why)
-        self.status, self.why = status, why
+    def _cancelled(self, worker: Worker) -> None:
+        name = self._finished(worker)
+        self.states[name].status = CANCELLED
+        self._updated(name)
+        self._run_next()

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from inspector import __version__
 from inspector.core.cache import Cache, atomic_write_bytes, make_key
 
 from .specs import AnalysisSpec
@@ -23,10 +24,13 @@ RUNNING = "running"
 DONE = "done"
 FAILED = "failed"
 CANCELLED = "cancelled"
-UNAVAILABLE = "unavailable"
+SKIPPED = "not run"
+"""Not started this time (`--no-analyses`, or not among those asked for)."""
 
 #: Short marks for the status line (plain characters so 16-colour and NO_COLOR terminals read them).
-MARKS = {QUEUED: "…", RUNNING: "", DONE: "✓", FAILED: "✗", CANCELLED: "⊘", UNAVAILABLE: "-"}
+MARKS = {QUEUED: "…", RUNNING: "", DONE: "✓", FAILED: "✗", CANCELLED: "⊘", SKIPPED: "-"}
+#: What a step that compiles kernels on its first run says while it does.
+COMPILING = "compiling kernels, once"
 
 
 @dataclass
@@ -38,6 +42,10 @@ class AnalysisState:
     step: str = ""
     done: int = 0
     total: int = 0
+    fraction: float = 0.0
+    """How much of the whole analysis is done, over all its steps; never decreases in a run."""
+    compiling: bool = False
+    """The current step compiles kernels (the first run of it on this machine)."""
     result: dict[str, Any] | None = None
     error: str | None = None
     cached: bool = False
@@ -51,11 +59,15 @@ class AnalysisState:
     def ready(self) -> bool:
         return self.status == DONE and self.result is not None
 
+    def start(self) -> None:
+        """Queued -> running, its progress back at zero."""
+        self.status, self.step, self.done, self.total = RUNNING, "starting", 0, 0
+        self.fraction, self.compiling, self.cached = 0.0, False, False
+
     def short(self) -> str:
         """`scan 42%`, `clusters ✓`... for the status line."""
         if self.status == RUNNING:
-            pct = f"{100 * self.done // self.total}%" if self.total else "…"
-            return f"{self.spec.name} {pct}"
+            return f"{self.spec.name} {int(100 * self.fraction)}%"
         return f"{self.spec.name} {MARKS[self.status]}"
 
     def describe(self) -> str:
@@ -63,19 +75,26 @@ class AnalysisState:
         title = self.spec.title
         if self.status == RUNNING:
             of = f" {self.done:,}/{self.total:,}" if self.total else ""
-            return f"{title}: {self.step or 'running'}{of}"
+            step = self.step or "running"
+            if self.compiling:
+                step += f" ({COMPILING})"
+            return f"{title}: {step}{of}"
         if self.status == QUEUED:
             return f"{title}: waiting for earlier analyses"
         if self.status == CANCELLED:
             return f"{title}: cancelled (run it again from the command palette)"
-        if self.status in (FAILED, UNAVAILABLE):
+        if self.status == SKIPPED:
+            return f"{title}: not run (start it from the command palette: ctrl+p, run analysis)"
+        if self.status == FAILED:
             return f"{title}: {self.error}"
         return f"{title}: done"
 
 
 def cache_key(spec: AnalysisSpec, session) -> str:
+    """The app's cache key of an analysis: the core's own key for what it computes, the app's
+    shaping of it (`spec.version`) and the inspector version (an upgrade recomputes)."""
     return make_key(
-        fingerprint=session.ds.fingerprint, settings=spec.key(session), version=spec.version
+        analysis=spec.name, core=spec.key(session), version=spec.version, inspector=__version__
     )
 
 

@@ -74,7 +74,7 @@ class ViewScreen(Screen):
         """The finished analysis `name`, with the view's body shown; or None, with the
         view's `AnalysisPanel` shown in its place (waiting, failed...) and its state in the
         status line."""
-        index = self.app.index(name)
+        index = self.app.analyses.index(name)
         panel = self.query_one(AnalysisPanel)
         body = self.query_one(f"#{body_id}")
         panel.display, body.display = index is None, index is not None
@@ -141,7 +141,7 @@ class TriageScreen(ViewScreen):
         target = self._acted_on()
         if target is None:
             return
-        flags = self.app.index("flags")
+        flags = self.app.analyses.index("flags")
         codes = [drop_reason("flag", c) for c in sorted(flags.flags)] if flags is not None else []
         default = target.reason or ""
         if not default and flags is not None and len(target.gids) == 1:

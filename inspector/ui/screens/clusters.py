@@ -70,7 +70,7 @@ class ClustersScreen(TriageScreen):
         return int(options.get_option_at_index(options.highlighted).id)
 
     def replot(self) -> None:
-        index = self.app.index("clusters")
+        index = self.app.analyses.index("clusters")
         if index is None:
             return
         cid = self.current()
@@ -102,7 +102,7 @@ class ClustersScreen(TriageScreen):
             self.post_message(ShowRows({"cluster": cid}))
 
     def target(self) -> Target | None:
-        index = self.app.index("clusters")
+        index = self.app.analyses.index("clusters")
         cid = self.current()
         if index is None or cid is None:
             return None

@@ -90,7 +90,7 @@ class ContaminationScreen(TriageScreen):
         self.show_hit()
 
     def current(self) -> dict | None:
-        scan = self.app.index("scan")
+        scan = self.app.analyses.index("scan")
         hits = self.query_one("#contam-hits", OptionList)
         if scan is None or hits.highlighted is None or not scan.hits:
             return None
@@ -141,5 +141,5 @@ class ContaminationScreen(TriageScreen):
         return Target([hit["gid"]], f"row {self.app.session.label(hit['gid'])}", "contaminated")
 
     def listed(self) -> list[int]:
-        scan = self.app.index("scan")
+        scan = self.app.analyses.index("scan")
         return scan.contaminated.tolist() if scan is not None else []

@@ -100,7 +100,7 @@ class DuplicatesScreen(TriageScreen):
 
     def show_members(self) -> None:
         cur = self.current()
-        scan = self.app.index("scan")
+        scan = self.app.analyses.index("scan")
         out = self.query_one("#dup-members", Static)
         if cur is None or scan is None:
             out.update("")
@@ -160,7 +160,7 @@ class DuplicatesScreen(TriageScreen):
     def target(self) -> Target | None:
         """The selected group's members but its representative."""
         cur = self.current()
-        scan = self.app.index("scan")
+        scan = self.app.analyses.index("scan")
         if cur is None or scan is None:
             return None
         kind, i = cur

@@ -131,7 +131,7 @@ class OverviewScreen(ViewScreen):
         return Group(Text("characters per turn", style="italic"), t, note)
 
     def render_tokens(self):
-        tokens = self.app.index("tokens")
+        tokens = self.app.analyses.index("tokens")
         known = tokens.known()
         totals = tokens.total[known]
         trained = tokens.trained[known]
@@ -143,8 +143,8 @@ class OverviewScreen(ViewScreen):
         return Group(head, histogram(totals, bins=8, width=28, unit=" tok"))
 
     def render_scan(self):
-        scan = self.app.index("scan")
-        flags_index = self.app.index("flags")
+        scan = self.app.analyses.index("scan")
+        flags_index = self.app.analyses.index("flags")
         total = self.app.session.total
         flags = counts_table(
             [(code, len(g)) for code, g in flags_index.flags.items()],
@@ -172,7 +172,7 @@ class OverviewScreen(ViewScreen):
                 "(the same example in train and a held-out split)"
             )
         parts = [flags, dups]
-        if self.app.index("tokens") is None:
+        if self.app.analyses.index("tokens") is None:
             # The token linter's flags (too_long, no_trained_tokens...) join the table later.
             parts.insert(
                 1,
@@ -185,7 +185,7 @@ class OverviewScreen(ViewScreen):
         return Group(*parts)
 
     def render_clusters(self):
-        clusters = self.app.index("clusters")
+        clusters = self.app.analyses.index("clusters")
         rows = [
             (f"{c['id']}: " + ", ".join(c.get("keywords", [])[:4]), int(c["size"]))
             for c in clusters.clusters

@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..adapters import Unavailable, pack_rows, packing_table
+from ..adapters import pack_rows, packing_table
 from ..messages import OpenRow
 from ..widgets.panels import AnalysisPanel
 from .base import ViewScreen
@@ -112,9 +112,6 @@ class PacksScreen(ViewScreen):
         try:
             packing = pack_rows(lengths, max_length, strategy)
             table = packing_table(lengths, max_length)
-        except Unavailable as err:
-            self.app.call_from_thread(head.update, str(err))
-            return
         except Exception as err:  # shown in this view only
             self.app.call_from_thread(head.update, f"packing failed: {type(err).__name__}: {err}")
             return

@@ -13,7 +13,7 @@ from textual.widgets.option_list import Option
 
 from inspector.core.errors import RowError
 
-from ..adapters import Unavailable, tokenize_row
+from ..adapters import tokenize_row
 from ..messages import OpenRow
 from ..widgets.charts import line
 from ..widgets.conversation import ConversationView
@@ -117,10 +117,10 @@ class RowScreen(TriageScreen):
             head.append(
                 f"  {decision.upper()}" + (f" ({reason})" if reason else ""), style="bold reverse"
             )
-        flags = self.app.index("flags")
+        flags = self.app.analyses.index("flags")
         if flags is not None and flags.flags_of.get(self.gid):
             head.append("  flags: " + ", ".join(flags.flags_of[self.gid]))
-        clusters = self.app.index("clusters")
+        clusters = self.app.analyses.index("clusters")
         if clusters is not None and clusters.cluster[self.gid] >= -1:
             head.append(f"  cluster {clusters.cluster[self.gid]}")
         self.query_one("#row-head", Static).update(head)
@@ -134,9 +134,6 @@ class RowScreen(TriageScreen):
         view = self.query_one("#row-tokens", TokenView)
         try:
             row = tokenize_row(self.app.session, conv)
-        except Unavailable as err:
-            self.app.call_from_thread(view.update, Text(str(err), style="italic"))
-            return
         except Exception as err:  # shown in this tab only; the rest of the row view works
             self.app.call_from_thread(
                 view.update, Text(f"cannot tokenize this row: {type(err).__name__}: {err}")
@@ -146,8 +143,8 @@ class RowScreen(TriageScreen):
 
     def show_flags(self) -> None:
         """Each flag with its evidence, which is also highlighted in the text tab."""
-        scan = self.app.index("scan")
-        flags = self.app.index("flags")
+        scan = self.app.analyses.index("scan")
+        flags = self.app.analyses.index("flags")
         out = self.query_one("#row-flags", Static)
         text = Text()
         findings = scan.findings_of.get(self.gid, []) if scan is not None else []
@@ -159,7 +156,7 @@ class RowScreen(TriageScreen):
                 text.append(str(f["evidence"]), style="reverse")
                 text.append("\n")
         shown = {f["code"] for f in findings}
-        tokens = self.app.index("tokens")
+        tokens = self.app.analyses.index("tokens")
         for code in flags.flags_of.get(self.gid, []) if flags is not None else []:
             if code not in shown:  # a token-linter code: its facts are in the tokens tab
                 text.append(code, style="bold")
@@ -189,14 +186,14 @@ class RowScreen(TriageScreen):
         related.clear_options()
         s = self.app.session
         entries: list[tuple[str, list[int]]] = []
-        scan = self.app.index("scan")
+        scan = self.app.analyses.index("scan")
         if scan is not None:
             for kind, of in scan.group_of.items():
                 g = int(of[self.gid])
                 if g >= 0:
                     members = [m for m in scan.groups[kind][g].tolist() if m != self.gid]
                     entries.append((f"{kind} duplicate group #{g}", members))
-        clusters = self.app.index("clusters")
+        clusters = self.app.analyses.index("clusters")
         if clusters is not None:
             entries.append(("nearest on the cluster map", clusters.neighbours(self.gid).tolist()))
         if not entries:

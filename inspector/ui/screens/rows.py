@@ -248,13 +248,13 @@ class RowsScreen(TriageScreen):
                 {"decision": "none"},
             ),
         ]
-        flags = self.app.index("flags")
+        flags = self.app.analyses.index("flags")
         if flags is not None:
             out.append((f"any flag ({int((flags.nflags > 0).sum()):,})", {"flag": ANY}))
             out += [
                 (f"flag {code} ({len(g):,})", {"flag": code}) for code, g in flags.flags.items()
             ]
-        scan = self.app.index("scan")
+        scan = self.app.analyses.index("scan")
         if scan is None:
             out.append(
                 ("flags, duplicates, contamination: " + self.app.analyses["scan"].describe(), None)
@@ -275,7 +275,7 @@ class RowsScreen(TriageScreen):
                     )
             if scan.contaminated.size:
                 out.append((f"contaminated ({scan.contaminated.size:,})", {"contaminated": True}))
-        clusters = self.app.index("clusters")
+        clusters = self.app.analyses.index("clusters")
         if clusters is None:
             out.append(("clusters: " + self.app.analyses["clusters"].describe(), None))
         else:

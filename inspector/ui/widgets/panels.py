@@ -5,16 +5,15 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from ..analyses.state import CANCELLED, FAILED, UNAVAILABLE
+from ..analyses.state import CANCELLED, FAILED, RUNNING, SKIPPED
 
 
 class AnalysisPanel(Static):
-    """The state of one analysis: progress, "not available yet", cancelled, or its error."""
+    """The state of one analysis: its progress, not run, cancelled, or its error."""
 
     DEFAULT_CSS = """
     AnalysisPanel { padding: 1 2; width: 100%; height: auto; border: round $panel; }
     AnalysisPanel.-failed { border: heavy $error; color: $text; }
-    AnalysisPanel.-unavailable { border: round $warning; color: $text-muted; }
     """
 
     def __init__(self, name: str, *, id: str | None = None):
@@ -27,7 +26,6 @@ class AnalysisPanel(Static):
     def show(self) -> None:
         state = self.app.analyses[self.analysis]
         self.set_class(state.status == FAILED, "-failed")
-        self.set_class(state.status == UNAVAILABLE, "-unavailable")
         text = Text()
         if state.status == FAILED:
             text.append(f"{state.spec.title} failed\n\n", style="bold")
@@ -37,15 +35,12 @@ class AnalysisPanel(Static):
                 'palette (ctrl+p, "run analysis").',
                 style="italic",
             )
-        elif state.status == UNAVAILABLE:
-            text.append(f"{state.spec.title}: ", style="bold")
-            text.append(state.error or "not available")
-        elif state.status == CANCELLED:
+        elif state.status in (CANCELLED, SKIPPED):
             text.append(state.describe())
         else:
             text.append(state.describe())
-            if state.total:
-                text.append("\n" + bar(state.done / state.total, 40))
+            if state.status == RUNNING:
+                text.append("\n" + bar(state.fraction, 40))
             text.append("\n\nX cancels it; the other views keep working.", style="italic")
         self.update(text)
 
