@@ -15,6 +15,7 @@ from inspector.core.errors import RowError
 from ..messages import ShowRows
 from ..previews import Previews, one_line
 from ..widgets.charts import line
+from ..widgets.lists import ItemList
 from ..widgets.panels import AnalysisPanel
 from .base import Target, TriageScreen
 
@@ -28,8 +29,6 @@ class DuplicatesScreen(TriageScreen):
     VIEW = "duplicates"
     BINDINGS = [
         Binding("enter", "show_rows", "Rows of group", id="duplicates.rows"),
-        Binding("j", "cursor(1)", "Down", show=False, id="duplicates.down"),
-        Binding("k", "cursor(-1)", "Up", show=False, id="duplicates.up"),
     ]
     DEFAULT_CSS = """
     DuplicatesScreen #dups-body { height: 1fr; }
@@ -40,7 +39,7 @@ class DuplicatesScreen(TriageScreen):
     def compose_view(self) -> ComposeResult:
         yield AnalysisPanel("scan")
         with Vertical(id="dups-body"):
-            yield OptionList(id="dup-groups", markup=False)
+            yield ItemList(id="dup-groups", markup=False)
             with VerticalScroll(id="dup-members-scroll"):
                 yield Static(id="dup-members")
 
@@ -144,10 +143,6 @@ class DuplicatesScreen(TriageScreen):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.action_show_rows()
-
-    def action_cursor(self, step: int) -> None:
-        groups = self.query_one("#dup-groups", OptionList)
-        groups.action_cursor_down() if step > 0 else groups.action_cursor_up()
 
     def action_show_rows(self) -> None:
         cur = self.current()
