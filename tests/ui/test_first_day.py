@@ -198,3 +198,60 @@ def test_small_shares_never_read_zero():
     from inspector.ui.widgets.charts import share
 
     assert share(0.0004) == "<0.1%" and share(0.0) == "0.0%" and share(0.25) == "25.0%"
+
+
+async def test_duplicates_show_roles_and_mark_the_words_that_differ(real_data, tmp_path, settle):
+    """A real near-duplicate pair (rows 5 and 505 of the SFT notebook's data): both members
+    with their roles and line breaks, only the differing words marked; `K` swaps the keeper
+    and `d` then drops the other one."""
+    from inspector.core.data.dataset import open_dataset
+    from inspector.ui.app import InspectorApp
+    from inspector.ui.session import Session
+
+    ds = open_dataset(real_data / "rasbt_instruction-data.json", state_dir=tmp_path / "state")
+    app = InspectorApp(Session(ds), view="duplicates", analyses=("scan",))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        groups = app.screen.query_one("#dup-groups", OptionList)
+        ids = [groups.get_option_at_index(i).id for i in range(groups.option_count)]
+        groups.highlighted = ids.index("near#0")
+        await pilot.pause()
+        members = app.analyses.index("scan").groups["near"][0].tolist()
+        assert members == [5, 505]
+        plain, roles = app.screen._text(505)
+        assert plain.startswith("user\n") and "\n\nassistant\n" in plain and len(roles) == 2
+        console = Console(width=100, record=True, file=io.StringIO())
+        console.print(app.screen.query_one("#dup-members", Static).content)
+        shown = console.export_text()
+        assert "505 duplicate" in shown and "content" in shown and "joyful" in shown
+        from inspector.ui.worddiff import differing, words
+
+        rep, dup = app.screen._text(5)[0], plain
+        marked_words = {words(dup)[i] for i in differing(rep, dup)}
+        assert marked_words == {"'happy.'", "'happy'", "'joyful.'"}
+        await pilot.press("K", "d")  # keep 505 instead; drop the representative
+        assert app.session.decisions.of(5) == "drop" and app.session.decisions.of(505) is None
+
+
+async def test_token_legend_explains_byte_tokens(real_data, tmp_path, settle):
+    """Chinese text through the Mistral vocabulary falls back to byte tokens: the legend says
+    what the `·` marks are."""
+    from inspector.core.data.dataset import open_dataset
+    from inspector.ui.app import InspectorApp
+    from inspector.ui.session import Session
+    from inspector.ui.widgets.tokens import TokenView
+
+    ds = open_dataset(real_data / "llamafactory_dpo_zh_demo.json", state_dir=tmp_path / "state")
+    app = InspectorApp(Session(ds), view="rows", analyses=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter", "right_square_bracket")
+        await settle(pilot)
+        view = app.screen.query_one(TokenView)
+        while not hasattr(view, "row"):
+            await pilot.pause(0.1)
+        console = Console(width=100, record=True, file=io.StringIO())
+        console.print(view.content)
+        shown = console.export_text()
+        assert "a byte token: its character shows on the last byte" in shown
+        assert "·" in shown.split("\n", 3)[-1]  # and the marks are in the tokens
