@@ -42,6 +42,15 @@ VIEWS = ("overview", "rows", "clusters", "duplicates", "contamination", "packs")
     "any Textual theme name, or a .toml theme file.",
 )
 @click.option(
+    "--keys",
+    "keys",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    metavar="FILE",
+    help="Keymap file remapping keys by id (default: ~/.config/inspector/keys.toml when it "
+    "exists). In the app, ? then i shows the ids.",
+)
+@click.option(
     "--view",
     type=click.Choice(VIEWS),
     default=None,
@@ -65,6 +74,7 @@ def command(
     against,
     embed_model,
     theme,
+    keys,
     view,
     no_analyses,
 ):
@@ -89,7 +99,7 @@ def command(
             "against": list(against),
             "embed_model": embed_model,
         }
-        app = _app(path, fmt, column_map, state_dir, theme, view, no_analyses, settings)
+        app = _app(path, fmt, column_map, state_dir, theme, keys, view, no_analyses, settings)
         app.run()
     finally:
         gc.enable()
@@ -100,11 +110,13 @@ def command(
         sys.exit(app.return_code)
 
 
-def _app(path, fmt, column_map, state_dir, theme, view, no_analyses, settings):
+def _app(path, fmt, column_map, state_dir, theme, keys, view, no_analyses, settings):
     """The app on the dataset, ready to run (`InputError` for unusable input or options)."""
+    from inspector.ui.keymap import load_keymap
     from inspector.ui.session import Session, Settings
 
     user_theme, theme_name = _theme(theme)
+    keymap, keymap_source = load_keymap(keys)
     ds = _open(path, fmt, column_map, state_dir)
     from inspector.ui.app import InspectorApp
 
@@ -114,6 +126,8 @@ def _app(path, fmt, column_map, state_dir, theme, view, no_analyses, settings):
         view=view,
         analyses=not no_analyses,
         user_theme=user_theme,
+        keymap=keymap,
+        keymap_source=keymap_source,
     )
     if theme_name and theme_name not in app.available_themes:
         raise InputError(

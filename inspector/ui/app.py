@@ -31,6 +31,11 @@ from .themes import DEFAULT_THEME, register_themes
 from .widgets.bars import VIEWS
 from .workers import WorkerRouter
 
+#: The status line of a dataset's first open, until the first key.
+FIRST_HINT = "? keys · 2 rows · d drop · a keep · e export"
+#: UI-state key: the first-open hint was seen.
+HINT_SEEN = "hint_seen"
+
 
 def _screen(module: str, name: str):
     """A mode's screen factory that imports the view's module when the view is first shown:
@@ -112,6 +117,8 @@ class InspectorApp(App):
         view: str | None = None,
         analyses: bool = True,
         user_theme=None,
+        keymap: dict[str, str] | None = None,
+        keymap_source=None,
     ):
         initial = view or session.load_state("view", None) or "overview"
         self.initial_view = initial if initial in self.MODES else "overview"
@@ -129,6 +136,9 @@ class InspectorApp(App):
         self.decision_signal: Signal[str] = Signal(self, "decisions")
         self.prefix_signal: Signal[bool] = Signal(self, "prefix")
         self.prefix = False
+        self.hint_signal: Signal[str] = Signal(self, "hint")
+        #: The first open of a dataset shows where to start in the status line, until a key.
+        self.hint = None if session.load_state(HINT_SEEN, False) else FIRST_HINT
         self.rows_request: tuple[dict, int | None] | None = None
         # The row the one-row view showed last: the rows view's cursor goes there on return.
         self.row_shown: int | None = None
@@ -140,6 +150,11 @@ class InspectorApp(App):
         self.dataset = DatasetLoader(self)
         self.analyses = Analyses(self, enabled=analyses)
         self.exporter = Exporter(self)
+        #: Binding id -> keys from the keymap file (`ui/keymap.py`), and the file's path.
+        self.user_keymap = dict(keymap or {})
+        self.keymap_source = keymap_source
+        if self.user_keymap:
+            self.set_keymap(self.user_keymap)
         names = register_themes(self, user_theme)
         # --theme wins; else the theme chosen last time (palette), else the default.
         saved = session.load_state("theme", None)
@@ -162,6 +177,22 @@ class InspectorApp(App):
         # The analyses (and, for a reopened dataset, loading `datasets`) start once the first
         # frame is out and the user pauses: they must not delay the frame or the first keys.
         self.quiet.when_quiet(self._start_background)
+        if self.user_keymap:
+            self.call_after_refresh(self._check_keymap)
+
+    def _check_keymap(self) -> None:
+        """Say which ids of the keymap file no binding has (a typo must not pass silently)."""
+        from .keymap import unknown_ids
+
+        unknown = unknown_ids(self.user_keymap)
+        if unknown:
+            self.notify(
+                f"{self.keymap_source}: no key has the id {', '.join(unknown)} "
+                "(? then i lists the ids)",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
 
     def _start_background(self) -> None:
         self.starting = False
@@ -188,6 +219,10 @@ class InspectorApp(App):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
             self.quiet.key_pressed()
+            if self.hint is not None:
+                self.hint = None
+                self.session.save_state(HINT_SEEN, True)
+                self.hint_signal.publish("")
         await super().on_event(event)
 
     def on_worker_state_changed(self, event) -> None:

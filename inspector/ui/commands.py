@@ -1,4 +1,5 @@
-"""Command palette entries: bulk triage actions, analyses to run or cancel, themes."""
+"""Command palette entries: bulk triage actions, analyses to run or cancel, the clusters'
+encoder, what `d`/`a` do to the cursor, themes."""
 
 from __future__ import annotations
 
@@ -9,6 +10,21 @@ from textual.markup import escape
 
 from .analyses.state import CANCELLED, FAILED, QUEUED, RUNNING, SKIPPED
 from .bulk import bulk_actions
+from .screens.base import STAY_KEY
+
+#: Encoders the palette offers for the clusters (any other: `--embed-model FOLDER`).
+ENCODERS = (
+    ("auto", "minilm on a GPU, tfidf on a CPU"),
+    ("tfidf", "hashed TF-IDF + SVD fitted on the data: fast on a CPU"),
+    ("minilm", "the bundled all-MiniLM-L6-v2 sentence embeddings: best on a GPU"),
+)
+
+
+def use_encoder(app, model: str) -> None:
+    """Compute the clusters again with another encoder."""
+    app.session.settings.embed_model = model
+    app.analyses.rerun("clusters")
+    app.notify(f"clusters: computing again with --embed-model {model}", timeout=3)
 
 
 class InspectorCommands(Provider):
@@ -40,6 +56,24 @@ class InspectorCommands(Provider):
                         state.describe(),
                     )
                 )
+        current = app.session.settings.embed_model
+        for model, what in ENCODERS:
+            if model != current:
+                out.append(
+                    (
+                        f"Clusters encoder: {model}",
+                        partial(use_encoder, app, model),
+                        f"{what}; recomputes the map and clusters (--embed-model {model})",
+                    )
+                )
+        stay = bool(app.session.load_state(STAY_KEY, False))
+        out.append(
+            (
+                "After d/a: move to the next item" if stay else "After d/a: stay on the item",
+                partial(app.session.save_state, STAY_KEY, not stay),
+                "now: " + ("the cursor stays" if stay else "the cursor moves down"),
+            )
+        )
         for theme in sorted(app.available_themes):
             out.append(
                 (f"Theme: {theme}", partial(setattr, app, "theme", theme), "switch the colours")

@@ -98,7 +98,8 @@ async def test_clusters_view_map_rows_and_drop(make_app, settle):
         members = set(index.members(cid).tolist())
         await pilot.press("d")  # drop the whole cluster: one action
         assert {g for g in members if app.session.decisions.of(g) == "drop"} == members
-        await pilot.press("U")
+        assert app.screen.current() != cid  # on to the next cluster
+        await pilot.press("U", "k")
         assert not any(app.session.decisions.of(g) for g in members)
         await pilot.press("enter")  # its rows, in the rows view
         await settle(pilot)

@@ -1,5 +1,6 @@
 """End to end in a real terminal: the installed `inspector open` under tmux, driven by keys,
-killed with SIGKILL, reopened; the decision is read back from the screen, not from internals."""
+killed with SIGKILL, reopened; the help and the decision are read back from the screen, not
+from internals."""
 
 from __future__ import annotations
 
@@ -107,7 +108,19 @@ def test_drop_survives_sigkill(sample_data, tmp_path):
     tmux = Tmux(tmp_path / "tmux.sock")
     try:
         tmux.start(command)
-        tmux.wait_for(lambda s: _row_line(s, "train:0") is not None, "the rows view")
+        first = tmux.wait_for(lambda s: _row_line(s, "train:0") is not None, "the rows view")
+        assert "? keys" in first, first  # a first open says where to start
+
+        tmux.keys("?")  # the first help teaches the workflow: drop and keep are in it
+        helped = tmux.wait_for(lambda s: "How this works" in s, "the help screen")
+        lines = helped.splitlines()
+        assert any("d drops a row, a keeps it" in line for line in lines), helped
+        assert any(" d " in line and "drop this item" in line for line in lines), helped
+        assert any(" a " in line and "keep this item" in line for line in lines), helped
+        assert "Focus Next" not in helped and "triage.drop" not in helped, helped
+        tmux.keys("Escape")
+        tmux.wait_for(lambda s: "How this works" not in s, "the help closed")
+
         tmux.keys("j", "j", "j")
         tmux.wait_for(lambda s: "4/500" in s, "the cursor on the fourth row")
         tmux.keys("d")
@@ -121,7 +134,8 @@ def test_drop_survives_sigkill(sample_data, tmp_path):
         screen = tmux.wait_for(lambda s: _row_line(s, "train:3") is not None, "the reopened app")
         assert "drop" in _row_line(screen, "train:3"), screen
         assert "drop" not in (_row_line(screen, "train:2") or ""), screen
-        assert "4/500" in screen and "keep 0 drop 1" in screen, screen  # cursor restored too
+        # `d` moved the cursor on to the next row, and the reopen restores it there
+        assert "5/500" in screen and "keep 0 drop 1" in screen, screen
         tmux.keys("q")
     finally:
         tmux.kill_server()

@@ -197,7 +197,7 @@ async def test_the_filter_menu_counts_every_decision_state(make_app, settle):
     app = make_app(view="rows", analyses=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        await pilot.press("d", "j", "d", "j", "a")
+        await pilot.press("d", "d", "a")
         labels = [label for label, _ in app.screen.filter_choices()]
         total = app.session.total
         assert "decision: dropped (2)" in labels

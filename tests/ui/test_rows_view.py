@@ -78,7 +78,7 @@ async def test_filter_menu_decision_filter(make_app, settle):
     app = make_app(view="rows")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        await pilot.press("j", "d", "j", "j", "d")
+        await pilot.press("j", "d", "j", "d")  # rows 1 and 3
         await pilot.press("f")
         await settle(pilot)
         menu = app.screen

@@ -30,13 +30,13 @@ async def test_drop_keep_clear_current_row(make_app, settle):
     app = make_app(view="rows")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        await pilot.press("j", "d")
-        assert stored(app) == {("train", 1): ("drop", None)}
-        await pilot.press("j", "a")
-        assert stored(app)[("train", 2)] == ("keep", None)
-        await pilot.press("k", "c")
-        assert ("train", 1) not in stored(app)
         table = app.screen.query_one(RowTable)
+        await pilot.press("j", "d")  # drop row 1, then on to row 2
+        assert stored(app) == {("train", 1): ("drop", None)} and table.cursor == 2
+        await pilot.press("a")
+        assert stored(app)[("train", 2)] == ("keep", None) and table.cursor == 3
+        await pilot.press("k", "k", "c")  # clearing stays on the row
+        assert ("train", 1) not in stored(app)
         cells = app.screen.cells([2])[2]
         assert cells["decision"] == ("keep", "row-table--keep")
         assert table.cursor == 1
@@ -78,7 +78,7 @@ async def test_undo_and_redo_have_no_limit(make_app, settle):
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         for _ in range(15):
-            await pilot.press("d", "j")
+            await pilot.press("d")  # drops, then moves down
         assert len(stored(app)) == 15
         for _ in range(15):
             await pilot.press("U")
@@ -122,7 +122,7 @@ async def test_decisions_survive_reopening(make_app, settle, tmp_path):
     async with again.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         table = again.screen.query_one(RowTable)
-        assert table.cursor_gid == 3
+        assert table.cursor_gid == 4  # `d` moved on to the next row
         lines = [s.text for s in table.render_lines(table.region.reset_offset)]
         assert any(line.startswith(" train:3 ") and "drop" in line for line in lines)
 
@@ -140,7 +140,7 @@ OTHER_INSTANCE = textwrap.dedent("""
             await pilot.pause()
             app.screen.query_one("RowTable").cursor = 0  # the shared UI state may say otherwise
             for _ in range(30):
-                await pilot.press("d", "j")
+                await pilot.press("d")
     asyncio.run(main())
 """)
 
@@ -159,7 +159,7 @@ async def test_two_app_instances_write_concurrently(make_app, settle, tmp_path, 
         await settle(pilot)
         app.screen.query_one(RowTable).cursor = 200
         for _ in range(30):
-            await pilot.press("a", "j")
+            await pilot.press("a")
     assert other.wait(120) == 0, other.stderr.read()
     decisions = stored(app)
     assert {k for k, v in decisions.items() if v[0] == "drop"} == {("train", i) for i in range(30)}

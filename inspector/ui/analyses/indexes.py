@@ -102,6 +102,11 @@ class ClusterIndex:
                 self.x[gid] = np.nan if r.get("x") is None else float(r["x"])
                 self.y[gid] = np.nan if r.get("y") is None else float(r["y"])
         self.by_id = {c["id"]: c for c in self.clusters}
+        self.encoder: str = result.get("encoder") or result.get("model") or ""
+        """Which encoder made the map, and where: `tfidf-svd-128 on cpu`."""
+        listed = np.isin(self.cluster, list(self.by_id)) if self.by_id else np.zeros(total, bool)
+        self.unclustered = int((~listed).sum())
+        """Rows in no listed cluster: no text to embed, or a row that did not normalize."""
 
     def members(self, cluster_id: int) -> np.ndarray:
         return np.flatnonzero(self.cluster == cluster_id)

@@ -52,6 +52,7 @@ class Analyses(Mapping):
         self.states: dict[str, AnalysisState] = {s.name: AnalysisState(s) for s in SPECS}
         self._indexes: dict[str, object] = {}
         self._workers: dict[Worker, str] = {}
+        self._again: set[str] = set()
         for state in self.states.values():
             if enabled is False or (enabled is not True and state.name not in enabled):
                 state.status = SKIPPED
@@ -133,6 +134,9 @@ class Analyses(Mapping):
         when the queue is free."""
         state = self.states[name]
         if state.status == RUNNING:
+            # Its settings changed while it ran: stop it, then start it again.
+            self._again.add(name)
+            self.cancel(name)
             return
         state.status, state.error, state.result = QUEUED, None, None
         self._indexes.pop(name, None)
@@ -230,4 +234,7 @@ class Analyses(Mapping):
         name = self._finished(worker)
         self.states[name].status = CANCELLED
         self._updated(name)
+        if name in self._again:
+            self._again.discard(name)
+            self.rerun(name)
         self._run_next()

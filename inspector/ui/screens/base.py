@@ -2,9 +2,9 @@
 
 A view says what its current item is through `target()` (a row, a cluster, a duplicate
 group...) and, for the `g` prefix, what the selection or the whole list is. The keys follow
-VisiData: `d` drop, `a` keep ("accept"), `c` clear, `D`/`A` with a reason, `s`/`u`/`t`
-select / unselect / toggle, and `g` before any of them to apply it to the selection (or, for
-selection keys, to every row listed).
+VisiData: `d` drop, `a` keep ("accept"), both then moving to the next item; `c` clear; `D`/`A`
+with a reason; `s`/`u`/`t` select / unselect / toggle; and `g` before any of them to apply it
+to the selection (or, for selection keys, to every row listed).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, OptionList
 
 from inspector.core.reasons import drop_reason
 
@@ -23,7 +23,11 @@ from .. import triage
 from ..bulk import bulk_actions
 from ..widgets.bars import StatusLine, ViewBar
 from ..widgets.panels import AnalysisPanel
+from ..widgets.row_table import RowTable
 from .dialogs import AskText, Choose
+
+#: UI-state key: True keeps the cursor on an item after `d`/`a` (default: it moves down).
+STAY_KEY = "stay_after_decide"
 
 
 @dataclass
@@ -123,22 +127,36 @@ class TriageScreen(ViewScreen):
         sel = sorted(self.app.session.selection)
         return Target(sel, f"{len(sel):,} selected rows") if sel else None
 
-    def _acted_on(self) -> Target | None:
-        """The selection after the `g` prefix, else the current row; None (said) when empty."""
+    def _acted_on(self) -> tuple[Target | None, bool]:
+        """`(target, prefixed)`: the selection after the `g` prefix, else the current item;
+        None (said) when empty."""
         prefix = self.app.take_prefix()
         target = self._selection_target() if prefix else self.target()
         if target is None:
             self.notify("nothing selected" if prefix else "no row here", severity="warning")
-        return target
+        return target, prefix
 
     def action_decide(self, decision: str) -> None:
-        target = self._acted_on()
+        target, prefixed = self._acted_on()
         if target is None:
             return
         self.apply(target, None if decision == "clear" else decision, target.reason)
+        if decision != "clear" and not prefixed:
+            self.advance()
+
+    def advance(self) -> None:
+        """After `d`/`a` on the current item, go to the next one (as VisiData does), unless the
+        user chose to stay (the palette's "after d/a" setting). Views without a list stay."""
+        if self.app.session.load_state(STAY_KEY, False):
+            return
+        focused = self.focused
+        if isinstance(focused, RowTable):
+            focused.action_move(1)
+        elif isinstance(focused, OptionList):
+            focused.action_cursor_down()
 
     def action_decide_with_reason(self, decision: str) -> None:
-        target = self._acted_on()
+        target, prefixed = self._acted_on()
         if target is None:
             return
         flags = self.app.analyses.index("flags")
@@ -152,6 +170,8 @@ class TriageScreen(ViewScreen):
         def done(reason: str | None) -> None:
             if reason is not None:
                 self.apply(target, decision, reason or None)
+                if not prefixed:
+                    self.advance()
 
         self.app.push_screen(
             AskText(

@@ -5,14 +5,19 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
-from textual.widgets import OptionList
+from textual.containers import Horizontal, Vertical
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..messages import ShowRows
 from ..widgets.braille_map import BrailleMap
+from ..widgets.charts import share
+from ..widgets.lists import ItemList
 from ..widgets.panels import AnalysisPanel
 from .base import Target, TriageScreen
+
+#: The id rows in no cluster have (the core's -1: no vector, or HDBSCAN noise kept apart).
+NOISE = -1
 
 
 class ClustersScreen(TriageScreen):
@@ -21,20 +26,22 @@ class ClustersScreen(TriageScreen):
     VIEW = "clusters"
     BINDINGS = [
         Binding("enter", "show_rows", "Rows of cluster", id="clusters.rows"),
-        Binding("j", "cursor(1)", "Down", show=False, id="clusters.down"),
-        Binding("k", "cursor(-1)", "Up", show=False, id="clusters.up"),
     ]
     DEFAULT_CSS = """
     ClustersScreen #clusters-body { height: 1fr; }
+    ClustersScreen #clusters-head { height: auto; padding: 0 1; color: $text-muted; }
+    ClustersScreen #clusters-main { height: 1fr; }
     ClustersScreen BrailleMap { width: 1fr; border: round $panel; }
     ClustersScreen OptionList { width: 1fr; }
     """
 
     def compose_view(self) -> ComposeResult:
         yield AnalysisPanel("clusters")
-        with Horizontal(id="clusters-body"):
-            yield BrailleMap(id="cluster-map")
-            yield OptionList(id="cluster-list", markup=False)
+        with Vertical(id="clusters-body"):
+            yield Static(id="clusters-head")
+            with Horizontal(id="clusters-main"):
+                yield BrailleMap(id="cluster-map")
+                yield ItemList(id="cluster-list", markup=False)
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -48,20 +55,42 @@ class ClustersScreen(TriageScreen):
         index = self.analysis_or_panel("clusters", "clusters-body")
         if index is None:
             return
+        self.query_one("#clusters-head", Static).update(self.head(index))
         options = self.query_one("#cluster-list", OptionList)
         options.clear_options()
+        total = max(1, self.app.session.total)
         for c in index.clusters:
             words = ", ".join(c.get("keywords", [])[:5])
-            share = c.get("share", c["size"] / max(1, self.app.session.total))
+            name = f"{c['id']:>3}" if c["id"] >= 0 else "  –"
             line = Text(
-                f"{c['id']:>3} {c['size']:>7,} {share:6.1%}  {words}",
+                f"{name} {c['size']:>6,} {share(c.get('share', c['size'] / total)):>6}  {words}",
                 no_wrap=True,
                 overflow="ellipsis",
             )
             options.add_option(Option(line, id=str(c["id"])))
+        if index.unclustered and NOISE not in index.by_id:
+            line = Text(
+                f"  – {index.unclustered:>6,} {share(index.unclustered / total):>6}  "
+                "no cluster: no text to embed",
+                no_wrap=True,
+                overflow="ellipsis",
+                style="italic",
+            )
+            options.add_option(Option(line, id=str(NOISE)))
         options.highlighted = 0 if index.clusters else None
         options.focus()
         self.replot()
+
+    def head(self, index) -> Text:
+        """Which encoder made the map (and how to choose another), what is in no cluster."""
+        text = Text(no_wrap=False)
+        text.append(f"{len(index.clusters)} clusters", style="bold")
+        if index.encoder:
+            text.append(f" · {index.encoder}")
+        if index.unclustered:
+            text.append(f" · {index.unclustered:,} rows in no cluster (–)")
+        text.append(" (--embed-model or ctrl+p to change)", style="italic")
+        return text
 
     def current(self) -> int | None:
         options = self.query_one("#cluster-list", OptionList)
@@ -77,6 +106,11 @@ class ClustersScreen(TriageScreen):
         highlight = index.cluster == cid if cid is not None else None
         self.query_one(BrailleMap).plot(index.x, index.y, highlight)
         c = index.by_id.get(cid)
+        if c is None and cid == NOISE:
+            self.status(
+                f"{index.unclustered:,} rows in no cluster: their text is empty, or the row "
+                "did not normalize · enter lists them"
+            )
         if c is not None:
             example = (c.get("examples") or [""])[0]
             example = example.get("text", "") if isinstance(example, dict) else str(example)
@@ -91,10 +125,6 @@ class ClustersScreen(TriageScreen):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.action_show_rows()
-
-    def action_cursor(self, step: int) -> None:
-        options = self.query_one("#cluster-list", OptionList)
-        options.action_cursor_down() if step > 0 else options.action_cursor_up()
 
     def action_show_rows(self) -> None:
         cid = self.current()

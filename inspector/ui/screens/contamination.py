@@ -15,6 +15,7 @@ from ..messages import OpenRow
 from ..previews import one_line
 from ..widgets.charts import line
 from ..widgets.conversation import highlight
+from ..widgets.lists import ItemList
 from ..widgets.panels import AnalysisPanel
 from .base import Target, TriageScreen
 
@@ -27,8 +28,6 @@ class ContaminationScreen(TriageScreen):
     VIEW = "contamination"
     BINDINGS = [
         Binding("enter", "open_row", "Open row", id="contamination.open"),
-        Binding("j", "cursor(1)", "Down", show=False, id="contamination.down"),
-        Binding("k", "cursor(-1)", "Up", show=False, id="contamination.up"),
     ]
     COMPONENT_CLASSES = {"contamination--evidence"}
     DEFAULT_CSS = """
@@ -43,7 +42,7 @@ class ContaminationScreen(TriageScreen):
     def compose_view(self) -> ComposeResult:
         yield AnalysisPanel("scan")
         with Vertical(id="contam-body"):
-            yield OptionList(id="contam-hits", markup=False)
+            yield ItemList(id="contam-hits", markup=False)
             with VerticalScroll(id="contam-detail-scroll"):
                 yield Static(id="contam-detail")
 
@@ -124,10 +123,6 @@ class ContaminationScreen(TriageScreen):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.action_open_row()
-
-    def action_cursor(self, step: int) -> None:
-        hits = self.query_one("#contam-hits", OptionList)
-        hits.action_cursor_down() if step > 0 else hits.action_cursor_up()
 
     def action_open_row(self) -> None:
         hit = self.current()

@@ -12,6 +12,8 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from ..widgets.lists import ItemList
+
 
 class AskText(ModalScreen[str | None]):
     """One line of text (a reason, a search); enter accepts, escape cancels (None)."""
@@ -65,8 +67,6 @@ class Choose(ModalScreen[Any]):
 
     BINDINGS = [
         Binding("escape,q", "cancel", "Cancel", id="dialog.cancel"),
-        Binding("j", "cursor(1)", "Down", show=False, id="dialog.down"),
-        Binding("k", "cursor(-1)", "Up", show=False, id="dialog.up"),
     ]
     DEFAULT_CSS = """
     Choose { align: center middle; }
@@ -84,7 +84,7 @@ class Choose(ModalScreen[Any]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.title_text)
-            yield OptionList(
+            yield ItemList(
                 *[
                     Option(label, id=str(i), disabled=value is None)
                     for i, (label, value) in enumerate(self.choices)
@@ -98,10 +98,6 @@ class Choose(ModalScreen[Any]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(self.choices[int(event.option.id)][1])
-
-    def action_cursor(self, step: int) -> None:
-        ol = self.query_one(OptionList)
-        ol.action_cursor_down() if step > 0 else ol.action_cursor_up()
 
     def action_cancel(self) -> None:
         self.dismiss(None)

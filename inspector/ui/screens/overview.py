@@ -190,7 +190,13 @@ class OverviewScreen(ViewScreen):
             (f"{c['id']}: " + ", ".join(c.get("keywords", [])[:4]), int(c["size"]))
             for c in clusters.clusters
         ]
+        head = Text(f"{len(rows)} clusters")
+        if clusters.encoder:
+            head.append(f" · embedded with {clusters.encoder}")
+        if clusters.unclustered:
+            head.append(f" · {clusters.unclustered:,} rows in no cluster (no text to embed)")
+        head.append("\n3 shows the map · --embed-model or ctrl+p chooses the encoder", "italic")
         return Group(
-            Text(f"{len(rows)} clusters (3 shows the map)"),
+            head,
             counts_table(rows[:12], self.app.session.total, headers=("cluster", "rows")),
         )

@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 
 from ..adapters import pack_rows, packing_table
 from ..messages import OpenRow
+from ..widgets.lists import ItemList
 from ..widgets.panels import AnalysisPanel
 from .base import ViewScreen
 
@@ -54,8 +55,6 @@ class PacksScreen(ViewScreen):
     BINDINGS = [
         Binding("t", "strategy", "Strategy", id="packs.strategy"),
         Binding("x", "split", "Next split", id="packs.split"),
-        Binding("j", "cursor(1)", "Down", show=False, id="packs.down"),
-        Binding("k", "cursor(-1)", "Up", show=False, id="packs.up"),
     ]
     DEFAULT_CSS = """
     PacksScreen #packs-body { height: 1fr; }
@@ -78,7 +77,7 @@ class PacksScreen(ViewScreen):
         yield AnalysisPanel("tokens")
         with Vertical(id="packs-body"):
             yield Static(id="packs-head")
-            yield OptionList(id="packs-list", markup=False)
+            yield ItemList(id="packs-list", markup=False)
             yield Static(id="packs-detail")
 
     def on_mount(self) -> None:
@@ -194,7 +193,3 @@ class PacksScreen(ViewScreen):
     def action_split(self) -> None:
         self.split_index = (self.split_index + 1) % len(self.app.session.splits)
         self.sync()
-
-    def action_cursor(self, step: int) -> None:
-        options = self.query_one("#packs-list", OptionList)
-        options.action_cursor_down() if step > 0 else options.action_cursor_up()

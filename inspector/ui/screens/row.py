@@ -17,6 +17,7 @@ from ..adapters import tokenize_row
 from ..messages import OpenRow
 from ..widgets.charts import line
 from ..widgets.conversation import ConversationView
+from ..widgets.lists import ItemList
 from ..widgets.tokens import TokenView
 from .base import Target, TriageScreen
 
@@ -58,6 +59,9 @@ class RowScreen(TriageScreen):
         self.conversation = None
         self.problem: str | None = None
 
+    def advance(self) -> None:
+        """`d`/`a` decide this row and stay on it: `n`/`p` walk to the next one."""
+
     def compose_view(self) -> ComposeResult:
         yield Static(id="row-head")
         with TabbedContent(*TABS, id="row-tabs"):
@@ -71,7 +75,7 @@ class RowScreen(TriageScreen):
                 with VerticalScroll():
                     yield Static(id="row-flags")
             with TabPane("related", id="tab-related"):
-                yield OptionList(id="row-related", markup=False)
+                yield ItemList(id="row-related", markup=False)
 
     def on_mount(self) -> None:
         super().on_mount()

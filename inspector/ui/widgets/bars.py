@@ -72,6 +72,7 @@ class StatusLine(Static):
     def on_mount(self) -> None:
         self.app.analysis_signal.subscribe(self, lambda _: self.redraw())
         self.app.prefix_signal.subscribe(self, lambda _: self.redraw())
+        self.app.hint_signal.subscribe(self, lambda _: self.redraw())
         self.redraw()
 
     def set_message(self, message: str) -> None:
@@ -82,7 +83,8 @@ class StatusLine(Static):
         width = max(10, self.size.width or self.app.size.width)
         right = self.analyses_text()
         prefix = " g… " if self.app.prefix else ""
-        left = f" {self.message}"
+        hint = self.app.hint
+        left = f" {hint if hint is not None else self.message}"
         room = width - len(right) - len(prefix)
         if room < 12:  # a narrow terminal: the view's own message matters most
             right, room = "", width - len(prefix)

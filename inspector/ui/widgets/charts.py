@@ -9,6 +9,13 @@ from rich.text import Text
 BLOCKS = " ▏▎▍▌▋▊▉█"
 
 
+def share(fraction: float) -> str:
+    """A share as a percentage; a small but non-zero one reads `<0.1%`, never `0.0%`."""
+    if 0 < fraction < 0.001:
+        return "<0.1%"
+    return f"{fraction:.1%}"
+
+
 def line(text: str) -> Text:
     """One line of a list: never wrapped, cut with an ellipsis at the widget's edge."""
     return Text(text, no_wrap=True, overflow="ellipsis")
@@ -71,6 +78,6 @@ def counts_table(
         return table
     top = max(1, max(n for _, n in rows))
     for name, n in sorted(rows, key=lambda r: -r[1]):
-        share = f" {n / total:5.1%}" if total else ""
-        table.add_row(name, f"{n:,}", hbar(n / top, width) + share)
+        part = f" {share(n / total):>5}" if total else ""
+        table.add_row(name, f"{n:,}", hbar(n / top, width) + part)
     return table

@@ -54,6 +54,7 @@ class TokenView(Static):
 
     def build(self, row) -> Group:
         style = self.get_component_rich_style
+        dim_legend = style("token-view--legend")
         legend = Text()
         legend.append(" trained ", style("token-view--trained"))
         legend.append(" ")
@@ -62,6 +63,12 @@ class TokenView(Static):
         legend.append(" special ", style("token-view--special"))
         legend.append(" ")
         legend.append(" ✂ truncation ", style("token-view--cut"))
+        n = min(len(row.tokens), MAX_TOKENS)
+        # A character spelled in byte tokens shows once, on its last byte; `·` on the others.
+        chars = byte_chars(row.tokens[:n])
+        if any(c == "" for c in chars.values()):
+            # Byte-fallback tokens: a character the vocabulary lacks, spelled byte by byte.
+            legend.append("  · a byte token: its character shows on the last byte", dim_legend)
         facts = Text(
             f"{row.total_tokens:,} tokens · {row.trained_tokens:,} trained after truncation · "
             f"max length {row.max_length:,} · mask {row.mask}"
@@ -74,9 +81,6 @@ class TokenView(Static):
         )
         body = Text()
         labels, special = row.labels, row.special
-        n = min(len(row.tokens), MAX_TOKENS)
-        # A character spelled in byte tokens shows once, on its last byte; `·` on the others.
-        chars = byte_chars(row.tokens[:n])
         dim = Style(dim=True)
         for i in range(n):
             if i == row.max_length:
