@@ -2,16 +2,23 @@
 
 Each command lives in its own module, imported when the command is used (`LazyGroup`).
 Whole-input errors (`inspector.core.errors.InputError`) become one paragraph on stderr and exit
-status 2.
+status 2. Importing this package turns the Hugging Face libraries' network off for the process
+(`inspector.core.offline.go_offline`): the command never downloads and never phones home.
 """
 
 from __future__ import annotations
 
-from importlib import import_module
+# First of all, before any command imports datasets, transformers or huggingface_hub: they read
+# their offline and telemetry switches once, when imported (see inspector.core.offline).
+from inspector.core.offline import go_offline
 
-import click
+go_offline()
 
-from inspector import __version__
+from importlib import import_module  # noqa: E402 - after the switches, on purpose
+
+import click  # noqa: E402
+
+from inspector import __version__  # noqa: E402
 
 #: Command name -> the module under `inspector.cli` that defines it as `command`.
 COMMANDS = {

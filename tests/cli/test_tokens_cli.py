@@ -173,7 +173,9 @@ def test_emoji_spelled_in_byte_tokens_print_once(real_data, tmp_path):
     r = tokens(real_data / "llamafactory_alpaca_en_demo.json", "--row", 539, state=tmp_path)
     assert r.exit_code == 0, r.output
     assert r.output.count("🌳") == 1 and r.output.count("🌲") == 1
-    assert "them ···🌳···🌲 " in r.output
+    # Rich wraps the dump at the terminal's width (COLUMNS), breaking lines at spaces: compare
+    # with runs of whitespace joined, so the assertion holds at any width.
+    assert "them ···🌳···🌲 #treelove" in " ".join(r.output.split())
 
 
 def test_joined_emoji_and_flags_print_once_and_keep_columns(tmp_path):

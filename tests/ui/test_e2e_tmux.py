@@ -34,6 +34,19 @@ pytestmark = [
 ]
 
 
+#: What the private tmux server must not inherit from a terminal this suite runs in: the
+#: outer tmux's own variables, and the size of the outer terminal (GNU readline, which pytest
+#: loads, exports COLUMNS and LINES into the C environment, where `os.environ` does not see
+#: them; the app then sizes itself for the outer pane and its screen scrolls off this one).
+OUTER_TERMINAL = ("TMUX", "TMUX_PANE", "COLUMNS", "LINES", "TERM_PROGRAM", "TERM_PROGRAM_VERSION")
+
+
+def _server_env() -> dict[str, str]:
+    """The environment the private tmux server starts with: this one without `OUTER_TERMINAL`
+    (given explicitly, so nothing set behind `os.environ`'s back comes through)."""
+    return {k: v for k, v in os.environ.items() if k not in OUTER_TERMINAL}
+
+
 class Tmux:
     """One private tmux server (its own socket) running one pane."""
 
@@ -42,7 +55,11 @@ class Tmux:
 
     def run(self, *args: str) -> str:
         out = subprocess.run(
-            ["tmux", "-S", self.socket, *args], capture_output=True, text=True, timeout=20
+            ["tmux", "-S", self.socket, *args],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            env=_server_env(),
         )
         return out.stdout
 
@@ -73,7 +90,9 @@ class Tmux:
         raise AssertionError(f"timed out waiting for {what}; the screen was:\n{screen}")
 
     def kill_server(self) -> None:
-        subprocess.run(["tmux", "-S", self.socket, "kill-server"], capture_output=True)
+        subprocess.run(
+            ["tmux", "-S", self.socket, "kill-server"], capture_output=True, env=_server_env()
+        )
 
 
 def _row_line(screen: str, label: str) -> str | None:

@@ -47,6 +47,9 @@ class Loaded:
 
 def load(path: Path) -> Loaded:
     """Read `path` into a DatasetDict, or raise `InputError` saying what is wrong and where."""
+    from inspector.core.offline import no_phone_home
+
+    no_phone_home()  # `datasets` counts every load, even of a local file, over HTTPS
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file or folder.")

@@ -223,7 +223,9 @@ def load_encoder(spec: str, device: str, seed: int = 0):
                     "folder (a sentence-transformers model folder is expected)."
                 )
             path = None  # a Hub name: only the local Hugging Face cache is looked at
-    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    from inspector.core.offline import no_phone_home
+
+    no_phone_home()  # the command line is offline already; library callers get no telemetry
     try:
         from sentence_transformers import SentenceTransformer
     except ImportError as err:  # pragma: no cover - a required dependency
@@ -232,10 +234,27 @@ def load_encoder(spec: str, device: str, seed: int = 0):
             "package: pip install sentence-transformers"
         ) from err
     try:
+        # Never the model's own code: sentence-transformers and transformers both refuse a
+        # module or architecture of the folder's own with trust_remote_code=False, no prompt.
         model = SentenceTransformer(
-            str(path) if path is not None else spec, device=device, local_files_only=True
+            str(path) if path is not None else spec,
+            device=device,
+            local_files_only=True,
+            trust_remote_code=False,
         )
-    except (OSError, ValueError) as err:
+    except ValueError as err:
+        if "trust_remote_code" in str(err):
+            raise InputError(
+                f"embedding model {spec!r} needs custom Python code from its folder, and "
+                "inspector never runs code that comes with a model. Use a model built from "
+                f"standard sentence-transformers modules, `{BUNDLED}` or `{FAST}`."
+            ) from None
+        raise InputError(
+            f"embedding model {spec!r} is neither a local sentence-transformers folder nor a "
+            "model already in the Hugging Face cache (HF_HOME). inspector never downloads "
+            f"models; give a folder path, `{BUNDLED}` or `{FAST}`. ({err})"
+        ) from err
+    except OSError as err:
         raise InputError(
             f"embedding model {spec!r} is neither a local sentence-transformers folder nor a "
             "model already in the Hugging Face cache (HF_HOME). inspector never downloads "

@@ -5,11 +5,17 @@ inside `mistral-common`; converting it to a fast tokenizer (needed for offset ma
 seconds, so the converted `tokenizer.json` is kept in a per-user cache folder and later loads
 read that instead. A Hub name is only looked up in the local Hugging Face cache
 (`local_files_only=True`); a name that is not there fails at once with an `InputError`.
+
+No code that comes with a tokenizer ever runs: every load passes `trust_remote_code=False`
+(transformers would otherwise ask "run the custom code? [y/N]" on standard input, where a piped
+`y` is enough), and a folder whose configuration names custom code (`auto_map`) is refused
+before transformers reads it, with a note on saving a plain `tokenizer.json` instead.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -75,6 +81,9 @@ def folder_stamp(spec: str | None) -> tuple:
 
 @lru_cache(maxsize=8)
 def _load_cached(spec: str | None, cache_dir: str | None, stamp: tuple = ()) -> Any:
+    from inspector.core.offline import no_phone_home
+
+    no_phone_home()
     if spec is None:
         tok = _load_default()
     else:
@@ -113,7 +122,9 @@ def _load_default() -> Any:
         # from_pretrained on a folder holding `tokenizer.model`.
         (Path(tmp) / "tokenizer.model").symlink_to(model)
         # Mistral 7B's own configuration: a BOS is prepended, no EOS appended.
-        tok = LlamaTokenizer.from_pretrained(tmp, add_bos_token=True, add_eos_token=False)
+        tok = LlamaTokenizer.from_pretrained(
+            tmp, add_bos_token=True, add_eos_token=False, trust_remote_code=False
+        )
     if len(tok) != 32000:
         raise InputError(
             f"Converting {model} gave a vocabulary of {len(tok)} tokens instead of 32000; "
@@ -153,9 +164,83 @@ def _is_tokenizer_file(p: Path) -> bool:
     return p.is_file() and (p.name in TOKENIZER_FILES or p.suffix in (".model", ".tiktoken"))
 
 
-def _load_named(spec: str, cache_dir: str | None) -> Any:
+#: Configuration files where a tokenizer can name its own Python code (`auto_map`).
+CODE_CONFIGS = ("tokenizer_config.json", "config.json")
+
+
+def custom_code(folder: Path) -> str | None:
+    """What in `folder` asks for a tokenizer class of its own Python code, or None.
+
+    Reads only the JSON configurations (a file that is not JSON is left for the load to
+    report). An `auto_map` naming `AutoTokenizer` (or the older list form) means the
+    tokenizer is that code: loading it any other way would tokenize differently from what
+    the folder says.
+    """
+    for name in CODE_CONFIGS:
+        try:
+            config = json.loads((folder / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        auto_map = config.get("auto_map") if isinstance(config, dict) else None
+        if isinstance(auto_map, dict):
+            ref = auto_map.get("AutoTokenizer")
+        else:
+            ref = auto_map if isinstance(auto_map, (list, tuple)) else None
+        if isinstance(ref, (list, tuple)):
+            ref = next((r for r in reversed(ref) if r), None)
+        if ref:
+            return f"{name} maps AutoTokenizer to {ref}"
+    return None
+
+
+def refuse_custom_code(spec: str, folder: Path) -> None:
+    """Raise `InputError` when the tokenizer in `folder` needs its own code (see `custom_code`)."""
+    why = custom_code(folder)
+    if why is None:
+        return
+    raise InputError(
+        f"--tokenizer {spec}: this tokenizer needs custom Python code from its folder ({why}), "
+        "and inspector never runs code that comes with a model or tokenizer. Give it a plain "
+        "fast tokenizer instead: on a machine where you trust that code, load it with "
+        "`AutoTokenizer.from_pretrained(FOLDER, trust_remote_code=True)`, save its rules with "
+        '`tok.backend_tokenizer.save("plain/tokenizer.json")` (add a tokenizer_config.json '
+        "without auto_map for the special tokens and chat template), and pass --tokenizer "
+        "plain."
+    )
+
+
+def check_spec(spec: str | os.PathLike | None) -> None:
+    """Refuse at once, reading only small JSON files, a `--tokenizer` folder that needs custom
+    code (the app calls it before its first frame; a full load happens later, in a worker)."""
+    if spec is None:
+        return
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        refuse_custom_code(str(spec), path)
+
+
+def _from_pretrained(spec: str, folder, **kwargs) -> Any:
+    """`AutoTokenizer.from_pretrained` that never runs the folder's code and never asks to."""
     from transformers import AutoTokenizer
 
+    try:
+        return AutoTokenizer.from_pretrained(
+            folder, local_files_only=True, trust_remote_code=False, **kwargs
+        )
+    except ValueError as err:
+        # Configurations `custom_code` does not read (a model config's own auto_map, an
+        # upstream repository): transformers refuses with trust_remote_code=False; say it so.
+        if "trust_remote_code" in str(err):
+            raise InputError(
+                f"--tokenizer {spec}: this tokenizer needs custom Python code, and inspector "
+                "never runs code that comes with a model or tokenizer. Save a plain fast "
+                'tokenizer (`tok.backend_tokenizer.save("plain/tokenizer.json")`) on a machine '
+                "where you trust that code, and pass --tokenizer plain."
+            ) from None
+        raise
+
+
+def _load_named(spec: str, cache_dir: str | None) -> Any:
     path = Path(spec).expanduser()
     if path.exists():
         if not path.is_dir():
@@ -169,31 +254,34 @@ def _load_named(spec: str, cache_dir: str | None) -> Any:
                 + ", ".join(TOKENIZER_FILES)
                 + ", *.model, *.tiktoken). Pass the folder of a saved tokenizer or model."
             )
+        refuse_custom_code(spec, path)
         try:
-            return AutoTokenizer.from_pretrained(path, local_files_only=True)
+            return _from_pretrained(spec, path)
         except (OSError, ValueError, TypeError) as err:
             raise InputError(
                 f"--tokenizer {spec}: could not load a tokenizer from this folder ({err})."
             ) from err
     if spec.count("/") > 1 or spec.startswith((".", "/", "~")):
         raise InputError(f"--tokenizer {spec}: no such folder.")
-    try:
-        return AutoTokenizer.from_pretrained(spec, local_files_only=True, cache_dir=cache_dir)
-    except (OSError, ValueError) as first:
-        err = first
-    try:
-        # A tokenizer-only repository (no config.json) loads from its snapshot folder.
-        from huggingface_hub import snapshot_download
+    # A Hub name: only its snapshot in the local cache is read, and checked like a folder.
+    from huggingface_hub import snapshot_download
 
-        folder = snapshot_download(spec, local_files_only=True, cache_dir=cache_dir)
-        return AutoTokenizer.from_pretrained(folder, local_files_only=True)
-    except Exception:  # noqa: BLE001 - any failure here means: not usable from the cache
-        pass
-    raise InputError(
-        f"--tokenizer {spec}: not a local folder, and not a Hub name found in the local Hugging "
-        "Face cache. inspector never downloads; fetch it first on a machine with access "
-        f"(e.g. `huggingface-cli download {spec}`) or pass a folder."
-    ) from err
+    try:
+        folder = Path(snapshot_download(spec, local_files_only=True, cache_dir=cache_dir))
+    except Exception as err:  # noqa: BLE001 - any failure here means: not usable from the cache
+        raise InputError(
+            f"--tokenizer {spec}: not a local folder, and not a Hub name found in the local "
+            "Hugging Face cache. inspector never downloads; fetch it first on a machine with "
+            f"access (e.g. `huggingface-cli download {spec}`) or pass a folder."
+        ) from err
+    refuse_custom_code(spec, folder)
+    try:
+        return _from_pretrained(spec, folder)
+    except (OSError, ValueError, TypeError) as err:
+        raise InputError(
+            f"--tokenizer {spec}: the cached copy of this Hub name holds no tokenizer that "
+            f"loads ({err})."
+        ) from err
 
 
 _FINGERPRINTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
