@@ -23,6 +23,8 @@ def diagnose_file(path: Path, builder: str, err: Exception) -> InputError:
         problem = _find_problem(path, builder)
     except OSError as os_err:
         problem = f"cannot read the file: {os_err}"
+    except RecursionError:
+        problem = "the JSON nests too deeply to read (arrays and objects inside each other)."
     if problem is None:
         cause = err.__cause__ or err.__context__ or err
         problem = f"cannot read it as {builder}: {type(cause).__name__}: {cause}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import json
 import re
 from pathlib import Path
@@ -105,21 +106,44 @@ def data_files_under(folder: Path) -> list[Path]:
     Hidden folders (our `.inspector/` state) and `inspector export` outputs are not the
     dataset and are skipped. A `save_to_disk` folder below is a whole dataset of its own whose
     Arrow files cannot be mixed with others, so it is refused by name rather than dropped.
+
+    Symbolic links are followed once: each folder and each file is read once however many
+    links reach it (the first path in name order is the one used), and a link to a folder
+    holding the opened one (a loop, or a link to a parent that would pull in other datasets)
+    is refused by name.
     """
     found: list[Path] = []
     saved: list[Path] = []
-    pending = [folder]
+    root = _real(folder)
+    seen: set[tuple[int, int]] = {_identity(folder)}
+    # Entries are taken in path order, so of two links to one file the first path is kept.
+    pending = [(str(p), p) for p in _entries(folder)]
+    heapq.heapify(pending)
     while pending:
-        here = pending.pop()
-        for p in here.iterdir():
-            if p.name.startswith("."):
+        _, p = heapq.heappop(pending)
+        if p.name.startswith("."):
+            continue
+        if p.is_symlink() and not p.exists() and builder_for(p) is not None:
+            raise InputError(
+                f"{p}: a symbolic link that leads nowhere (a missing target, or a loop of "
+                "links); remove it or point it at a file."
+            )
+        if p.is_dir():
+            if p.is_symlink():
+                _refuse_loop(folder, root, p)
+            ident = _identity(p)
+            if ident in seen:
                 continue
-            if p.is_dir():
-                if is_saved_dataset(p):
-                    saved.append(p)
-                elif not is_export_output(p):
-                    pending.append(p)
-            elif _is_data_file(p):
+            seen.add(ident)
+            if is_saved_dataset(p):
+                saved.append(p)
+            elif not is_export_output(p):
+                for child in _entries(p):
+                    heapq.heappush(pending, (str(child), child))
+        elif _is_data_file(p):
+            ident = _identity(p)
+            if ident not in seen:
+                seen.add(ident)
                 found.append(p)
     if saved:
         listing = ", ".join(f"{s}/" for s in sorted(saved))
@@ -130,3 +154,34 @@ def data_files_under(folder: Path) -> list[Path]:
             + " on its own."
         )
     return sorted(found)
+
+
+def _entries(folder: Path) -> list[Path]:
+    """A folder's entries, or an `InputError` naming a folder that cannot be listed."""
+    try:
+        return list(folder.iterdir())
+    except OSError as err:
+        raise InputError(f"{folder}: cannot list this folder ({err.strerror or err}).") from None
+
+
+def _real(p: Path) -> Path:
+    try:
+        return p.resolve(strict=True)
+    except (OSError, RuntimeError) as err:  # RuntimeError: a loop on Python < 3.13
+        raise InputError(f"{p}: a symbolic link that cannot be followed ({err}).") from None
+
+
+def _identity(p: Path) -> tuple[int, int]:
+    st = p.stat()
+    return st.st_dev, st.st_ino
+
+
+def _refuse_loop(folder: Path, root: Path, link: Path) -> None:
+    """A link to the opened folder or one of its parents would read it again, or more."""
+    target = _real(link)
+    if root == target or root.is_relative_to(target):
+        raise InputError(
+            f"{link}: a symbolic link to {target}, which holds the folder being opened "
+            f"({folder}); following it would read the same files again (or other datasets). "
+            "Remove the link, or open the folder it points to."
+        )

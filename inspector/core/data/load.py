@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import lzma
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,13 @@ from inspector.core.data.folders import (  # noqa: F401 - re-exported: callers i
     data_files_under,
     is_saved_dataset,
     split_of,
+)
+from inspector.core.data.limits import (
+    check_csv_fields,
+    check_json_file,
+    check_line_sizes,
+    check_schema,
+    is_blank,
 )
 from inspector.core.errors import InputError
 
@@ -220,12 +228,13 @@ def _load_file(path: Path):
     import datasets
 
     head = first_bytes(path, 4096)
-    if not head.strip():
-        raise InputError(f"{path}: the file is empty.")
+    if not head.strip() and is_blank(path):
+        raise InputError(f"{path}: the file is empty (it holds nothing but whitespace).")
     builder = builder_for(path)
     kwargs = {}
     if builder == "csv" and path.name.lower().split(".")[1:2] == ["tsv"]:
         kwargs["delimiter"] = "\t"
+    _check_limits(path, builder, kwargs.get("delimiter", ","))
     try:
         with _quiet_datasets():
             ds = datasets.load_dataset(
@@ -240,7 +249,21 @@ def _load_file(path: Path):
         ds = _unwrap_single_list(path, ds)
     if ds.num_rows == 0:
         raise InputError(f"{path}: the file holds no rows.")
+    check_schema(path, ds.data.schema)
     return ds
+
+
+def _check_limits(path: Path, builder: str, delimiter: str) -> None:
+    """Refuse, before any parser runs, what would crash or mislead it (see `limits`)."""
+    try:
+        if builder == "json":
+            check_json_file(path)
+        elif builder in ("csv", "text"):
+            check_line_sizes(path)
+            if builder == "csv":
+                check_csv_fields(path, delimiter)
+    except (OSError, EOFError, lzma.LZMAError) as err:
+        raise diagnose_file(path, builder, err) from None
 
 
 def _check_valid_utf8(path: Path, ds) -> None:
@@ -289,6 +312,8 @@ def _load_saved(folder: Path) -> Loaded:
         raise InputError(f"{folder}: cannot read this save_to_disk folder: {err}") from None
     if isinstance(obj, datasets.Dataset):
         obj = datasets.DatasetDict({"train": obj})
+    for split in obj.values():
+        check_schema(folder, split.data.schema)
     files = sorted(folder.rglob("*.arrow"))
     if not files or sum(len(d) for d in obj.values()) == 0:
         raise InputError(f"{folder}: the saved dataset holds no rows.")
