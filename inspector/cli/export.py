@@ -34,8 +34,16 @@ def _what(value: str) -> tuple[str, ...]:
     "what",
     default="filtered",
     show_default=True,
-    metavar="filtered,tokenized,packed",
-    help="Which outputs to write.",
+    metavar="filtered,tokenized,packed,preference",
+    help="Which outputs to write (preference: prompt/chosen/rejected or prompt/completion/"
+    "label as TRL's DPOTrainer/KTOTrainer read them, with DPO's token ids).",
+)
+@click.option(
+    "--preference-style",
+    type=click.Choice(["auto", "conversational", "text"]),
+    default="auto",
+    show_default=True,
+    help="With --what preference: message lists, plain strings, or the input's own style.",
 )
 @click.option(
     "--as",
@@ -103,6 +111,7 @@ def command(
     state_dir,
     out,
     what,
+    preference_style,
     container,
     drops,
     against,
@@ -153,6 +162,7 @@ def command(
         decisions=decisions,
         pack_length=pack_length,
         force=force,
+        preference_style=preference_style,
     )
     settings.check()
     ds = open_from_options(path, fmt, column_map, state_dir)
@@ -160,7 +170,7 @@ def command(
     Staging(out, force=force, protect=[Path(ds.path), *ds.files]).check_target()
     tokens = None
     token_flags = any(r.kind == "flag" and r.value in TOKEN_FLAGS for r in settings.rules)
-    if {"tokenized", "packed"} & set(settings.what) or token_flags:
+    if {"tokenized", "packed", "preference"} & set(settings.what) or token_flags:
         tokens = pipeline_from_options(ds, tokenizer, template, mask, max_length, side)
     evidence = _evidence(ds, settings, against, tokens, as_json)
     result = run_with_progress(

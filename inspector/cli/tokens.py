@@ -1,11 +1,12 @@
 """`inspector tokens`: one row token by token, a split's token statistics, or one pack.
 
-Four views, chosen by the options: ``--row N`` (the default view is row 0) prints the row's
+Five views, chosen by the options: ``--row N`` (the default view is row 0) prints the row's
 tokens coloured by whether they are trained, with special tokens and the truncation point
 marked; ``--stats`` prints length percentiles, the mask linter's findings and the packing
 simulator's table; ``--pack N`` packs the split to N tokens and prints pack ``--pack-index``
 with its sequence boundaries; ``--lint-template`` checks the tokenizer and template alone (also
-part of ``--stats``). ``--json`` prints any of them as one JSON object.
+part of ``--stats``); ``--compare trl`` runs TRL's own SFT preparation on the same rows and
+shows where it differs. ``--json`` prints any of them as one JSON object.
 """
 
 from __future__ import annotations
@@ -78,6 +79,21 @@ def _int_list(ctx, param, value):
     help="Check the tokenizer and template alone: generation markers, what TRL's "
     "assistant_only_loss would train, end-of-turn, BOS, pad token, system/tools/reasoning.",
 )
+@click.option(
+    "--compare",
+    type=click.Choice(("trl",)),
+    default=None,
+    help="Run TRL's own SFT preparation on the same rows (same tokenizer, template, mask, max "
+    "length) and show where its input_ids and labels differ (needs the trl extra).",
+)
+@click.option(
+    "--rows",
+    "compare_rows",
+    type=click.IntRange(min=1),
+    default=200,
+    show_default=True,
+    help="With --compare: how many rows (from the first) to compare.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @handle_input_errors
 def command(
@@ -100,6 +116,8 @@ def command(
     pack_index,
     strategy,
     lint_template,
+    compare,
+    compare_rows,
     as_json,
 ):
     """See exactly which tokens a model is trained on.
@@ -109,19 +127,32 @@ def command(
     inspector tokens data.json --stats [--pack-lengths 2048,4096] [--json]
     inspector tokens data.json --pack 4096 --pack-index 0
     inspector tokens data.json --lint-template [--tokenizer DIR] [--json]
+    inspector tokens data.json --compare trl [--rows 200] [--json]
 
     Labels follow the Hugging Face convention: aligned with input_ids (the model shifts), -100
     where a token is not trained. The end-of-turn token after a trained turn is trained.
     """
-    views = (row, stats or None, pack_length, lint_template or None)
+    views = (row, stats or None, pack_length, lint_template or None, compare)
     if sum(x is not None for x in views) > 1:
-        raise click.UsageError("choose one view: --row N, --stats, --pack N or --lint-template")
+        raise click.UsageError(
+            "choose one view: --row N, --stats, --pack N, --lint-template or --compare trl"
+        )
     ds = open_from_options(path, fmt, column_map, state_dir)
     split = _pick_split(ds, split)
     pipeline = pipeline_from_options(ds, tokenizer, template, mask, max_length, side)
     from inspector.cli import tokens_view as view
 
-    if lint_template:
+    if compare:
+        from inspector.core.tokens.trl_compare import compare_with_trl
+
+        found = run_with_progress(
+            compare_with_trl(ds, split, pipeline, rows=compare_rows), quiet=as_json
+        ).to_json()
+        if as_json:
+            click.echo(json.dumps(found, ensure_ascii=False, indent=2))
+        else:
+            view.print_compare(found)
+    elif lint_template:
         from inspector.core.tokens.template_lint import lint_template as run_lint
 
         found = run_lint(pipeline).to_json()

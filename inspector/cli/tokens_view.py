@@ -274,3 +274,44 @@ def print_template_lint(found: dict, console: Console | None = None) -> None:
             f["description"],
         )
     console.print(table)
+
+
+def print_compare(found: dict) -> None:
+    """Agreement with TRL's SFT preparation, the differences by kind, the first rows side by
+    side (trained tokens in brackets)."""
+    console = Console()
+    n = found["rows"]
+    console.print(
+        f"[bold]TRL {found['trl_version']}[/] vs inspector on {n:,} rows of "
+        f"{found['split']} (template [cyan]{found['setup']['template']}[/], mask "
+        f"[cyan]{found['setup']['mask']}[/], max_length {found['setup']['max_length']:,})",
+        highlight=False,
+    )
+    style = "green" if found["rows_agree"] == n else "yellow"
+    console.print(
+        f"[{style}]input_ids agree on {found['input_ids_agree']:,} of {n:,} rows; trained "
+        f"positions on {found['trained_positions_agree']:,} of {n:,}[/]",
+        highlight=False,
+    )
+    if found["differences"]:
+        table = Table(title="differences", title_justify="left")
+        table.add_column("kind", no_wrap=True)
+        table.add_column("rows", justify="right")
+        table.add_column("what differs")
+        for d in found["differences"]:
+            table.add_row(d["kind"], f"{d['rows']:,}", d["meaning"])
+        console.print(table)
+    for e in found["examples"]:
+        side = Table(
+            title=f"row {e['row']}: {e['kind']} (from token {e['first_position']}; trained in [ ])",
+            title_justify="left",
+            show_lines=True,
+        )
+        side.add_column("inspector", ratio=1)
+        side.add_column("TRL", ratio=1)
+        side.add_row(Text(visible(e["inspector"])), Text(visible(e["trl"])))
+        console.print(side)
+    for message in found["trl_messages"][:3]:
+        console.print(Text(f"TRL said: {message}", style="grey50"))
+    if found["skipped"]:
+        console.print(f"{len(found['skipped']):,} rows skipped (could not be tokenized)")

@@ -251,3 +251,16 @@ def test_help_names_the_mistral_joining_rules():
     out = CliRunner().invoke(main, ["tokens", "--help"]).output
     assert "--mistral-system" in out and "last-user" in out and "blank-line" in out
     assert "--response-template" in out and "--instruction-template" in out
+
+
+def test_compare_trl_prints_agreement(rasbt, tmp_path):
+    pytest.importorskip("trl")
+    out = tokens(rasbt, "--compare", "trl", "--rows", 20, "--template", "alpaca", state=tmp_path)
+    assert out.exit_code == 0, out.output
+    assert "input_ids agree on 20 of 20 rows; trained positions on 20 of 20" in out.output
+    diff = tokens(rasbt, "--compare", "trl", "--rows", 5, "--template", "mistral", state=tmp_path)
+    assert "bos_doubled" in diff.output and "TRL" in diff.output
+    data = tokens_json(
+        rasbt, "--compare", "trl", "--rows", 5, "--template", "alpaca", state=tmp_path
+    )
+    assert data["rows_agree"] == 5 and data["trl_version"]

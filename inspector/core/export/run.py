@@ -32,7 +32,7 @@ from inspector.core.export.writers import KINDS
 from inspector.core.progress import Progress, check
 from inspector.core.reasons import DUP_KINDS
 
-WHAT = ("filtered", "tokenized", "packed")
+WHAT = ("filtered", "tokenized", "packed", "preference")
 #: Duplicate kinds that must not straddle splits, whichever of them were computed: whole-row
 #: copies (exact, near, semantic) and rows asking the same or nearly the same thing (prompt,
 #: near_prompt), since a test question seen in training leaks as surely as a copied answer.
@@ -60,6 +60,8 @@ class ExportSettings:
     pack_length: int | None = None
     """Tokens per pack; None uses the tokenizer settings' max length."""
     force: bool = False
+    preference_style: str = "auto"
+    """`--what preference`: auto (the input's own), conversational or text."""
 
     def check(self) -> None:
         bad = [w for w in self.what if w not in WHAT]
@@ -237,6 +239,12 @@ def export_dataset(
                 "format": ds.format,
                 "files": {k: v.to_json() for k, v in files.items()},
             }
+        if "preference" in settings.what:
+            from inspector.core.export.preference_export import write_preference
+
+            outputs["preference"] = yield from write_preference(
+                ds, dest, names, root, settings.preference_style, tokens, cancel
+            )
         if needs_tokens:
             from inspector.core.export.token_export import write_token_outputs
 
