@@ -199,15 +199,15 @@ def _print_summary(result) -> None:
         f"[bold]exported[/] {m['rows']['kept']:,} of "
         f"{sum(m['rows']['in'].values()):,} rows to [bold]{result.path}[/]"
     )
-    table = Table(title="output", title_justify="left")
-    table.add_column("output")
-    table.add_column("split")
-    table.add_column("rows", justify="right")
-    table.add_column("file")
-    for name, out in m["outputs"].items():
-        for split, f in out["files"].items():
-            table.add_row(name, split, f"{f['rows']:,}", f["path"])
-    console.print(table)
+    from inspector.cli.tables import Col, fit_table
+
+    rows = [
+        [name, split, f"{f['rows']:,}", f["path"]]
+        for name, out in m["outputs"].items()
+        for split, f in out["files"].items()
+    ]
+    cols = [Col("output"), Col("split"), Col("rows", right=True), Col("file", wrap=True)]
+    console.print(fit_table("output", cols, rows, console.width))
     if m["drops"]:
         drops = Table(title="dropped", title_justify="left")
         drops.add_column("reason")

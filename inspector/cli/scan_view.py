@@ -6,6 +6,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from inspector.cli.tables import Col, fit_table
+
 #: Example groups / hits listed per section before "... and N more".
 SHOW = 5
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
@@ -62,24 +64,25 @@ def _flags(console: Console, result) -> None:
     first = {}
     for f in result.findings:
         first.setdefault(f["code"], f)
-    table = Table(title="quality flags", title_justify="left")
-    for col in ("code", "severity", "rows", "example"):
-        table.add_column(col, justify="right" if col == "rows" else "left", overflow="fold")
+    rows = []
     for code, items in flags.items():
         severity = result.codes.get(code, {}).get("severity", "")
         ex = first[code]
         example = Text(f"{_where(ex)} ", style="dim")
         example.append(_clip(ex["evidence"]))
-        table.add_row(
-            code, Text(severity, style=SEVERITY_STYLE.get(severity, "")), f"{len(items):,}", example
+        rows.append(
+            [
+                code,
+                Text(severity, style=SEVERITY_STYLE.get(severity, "")),
+                f"{len(items):,}",
+                example,
+            ]
         )
-    console.print(table)
+    cols = [Col("code"), Col("severity"), Col("rows", right=True), Col("example", wrap=True)]
+    console.print(fit_table("quality flags", cols, rows, console.width))
 
 
 def _duplicates(console: Console, result) -> None:
-    table = Table(title="duplicates (first row of a group is kept)", title_justify="left")
-    for col in ("kind", "groups", "rows", "removable", "example group"):
-        table.add_column(col, justify="left" if col in ("kind", "example group") else "right")
     labels = {
         "exact": "exact (whole row)",
         "prompt": "same prompt",
@@ -87,18 +90,29 @@ def _duplicates(console: Console, result) -> None:
         "near_prompt": f"near prompt (>= {result.settings.get('prompt_threshold')})",
         "semantic": f"semantic (cosine > {result.settings.get('semantic_threshold')})",
     }
+    rows = []
     for kind, groups in result.duplicates.items():
         members = sum(len(g) for g in groups)
         example = ", ".join(_where(m) for m in groups[0][:6]) if groups else ""
         if groups and len(groups[0]) > 6:
             example += ", …"
-        table.add_row(
-            labels.get(kind, kind),
-            f"{len(groups):,}",
-            f"{members:,}",
-            f"{members - len(groups):,}",
-            example,
+        rows.append(
+            [
+                labels.get(kind, kind),
+                f"{len(groups):,}",
+                f"{members:,}",
+                f"{members - len(groups):,}",
+                example,
+            ]
         )
+    cols = [
+        Col("kind"),
+        Col("groups", right=True),
+        Col("rows", right=True),
+        Col("removable", right=True),
+        Col("example group", wrap=True),
+    ]
+    table = fit_table("duplicates (first row of a group is kept)", cols, rows, console.width)
     console.print(table)
     if result.conflicting_prompts:
         console.print(
@@ -124,11 +138,18 @@ def _contamination(console: Console, result) -> None:
         names = ", ".join(_file_name(a[0]) for a in against)
         console.print(f"[green]no contamination found[/] against {names}")
         return
-    table = Table(title=f"contamination ({len(hits):,} rows)", title_justify="left")
-    for col in ("row", "against", "item", "kind", "overlap"):
-        table.add_column(col, overflow="fold")
-    for h in hits[: SHOW * 4]:
-        table.add_row(_where(h), h["against"], str(h["item"]), h["kind"], _clip(h["ngram"], 80))
+    cols = [
+        Col("row"),
+        Col("against", wrap=True),
+        Col("item"),
+        Col("kind"),
+        Col("overlap", wrap=True),
+    ]
+    rows = [
+        [_where(h), h["against"], str(h["item"]), h["kind"], _clip(h["ngram"], 80)]
+        for h in hits[: SHOW * 4]
+    ]
+    table = fit_table(f"contamination ({len(hits):,} rows)", cols, rows, console.width)
     console.print(table)
     if len(hits) > SHOW * 4:
         console.print(f"  ... and {len(hits) - SHOW * 4:,} more (see --json)")
@@ -148,9 +169,14 @@ def _leakage(console: Console, result) -> None:
 
 
 def _clusters(console: Console, clusters) -> None:
-    table = Table(title="clusters", title_justify="left")
-    for col in ("id", "size", "keywords", "example"):
-        table.add_column(col, justify="right" if col in ("id", "size") else "left", overflow="fold")
-    for cid, size, keywords, example in clusters.table_rows():
-        table.add_row(str(cid), f"{size:,}", keywords, _clip(example, 60))
-    console.print(table)
+    cols = [
+        Col("id", right=True),
+        Col("size", right=True),
+        Col("keywords", wrap=True),
+        Col("example", wrap=True, priority=1),
+    ]
+    rows = [
+        [str(cid), f"{size:,}", keywords, _clip(example, 60)]
+        for cid, size, keywords, example in clusters.table_rows()
+    ]
+    console.print(fit_table("clusters", cols, rows, console.width))

@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from inspector.cli.tables import Col, fit_table
 from inspector.core.tokens import IGNORE_INDEX, byte_chars, visible
 
 # Two shades each, alternating token by token so that token boundaries stay visible.
@@ -112,14 +113,12 @@ def print_stats(report: dict) -> None:
         f"[cyan]{s['tokenizer_name']}[/]",
         highlight=False,
     )
-    lengths = Table(title="tokens per row", title_justify="left")
-    for col in ("", "min", "p50", "p90", "p95", "p99", "max", "mean"):
-        lengths.add_column(col, justify="left" if not col else "right")
-    for name, p in report["lengths"].items():
-        if p:
-            lengths.add_row(
-                name, *(f"{p[k]:,.0f}" for k in ("min", "p50", "p90", "p95", "p99", "max", "mean"))
-            )
+    stats = ("min", "p50", "p90", "p95", "p99", "max", "mean")
+    lengths = fit_table(
+        "tokens per row",
+        [Col(""), *(Col(k, right=True) for k in stats)],
+        [[name, *(f"{p[k]:,.0f}" for k in stats)] for name, p in report["lengths"].items() if p],
+    )
     console.print(lengths)
     console.print(
         f"{report['truncated_rows']:,} rows truncated, "
@@ -127,18 +126,27 @@ def print_stats(report: dict) -> None:
     )
     lint = report["lint"]
     if lint["findings"]:
-        findings = Table(title="mask linter", title_justify="left")
-        for col in ("severity", "code", "rows", "examples", "why it matters"):
-            findings.add_column(col, justify="right" if col == "rows" else "left")
         colours = {"error": "bold red", "warning": "yellow", "info": "cyan"}
-        for f in lint["findings"]:
-            findings.add_row(
-                Text(f["severity"], style=colours[f["severity"]]),
-                f["code"],
-                f"{f['count']:,}",
-                ", ".join(map(str, f["examples"][:6])),
-                f["description"],
-            )
+        findings = fit_table(
+            "mask linter",
+            [
+                Col("severity"),
+                Col("code"),
+                Col("rows", right=True),
+                Col("examples", wrap=True, priority=1),
+                Col("why it matters", wrap=True),
+            ],
+            [
+                [
+                    Text(f["severity"], style=colours[f["severity"]]),
+                    f["code"],
+                    f"{f['count']:,}",
+                    ", ".join(map(str, f["examples"][:6])),
+                    f["description"],
+                ]
+                for f in lint["findings"]
+            ],
+        )
         console.print(findings)
     else:
         console.print("[green]mask linter: no findings[/]")
@@ -149,34 +157,39 @@ def print_stats(report: dict) -> None:
             f"{tf['median']:.1%}, mean {tf['mean']:.1%}, max {tf['max']:.1%}; "
             "lowest rows " + ", ".join(map(str, lint["lowest_trained_fraction_rows"][:5]))
         )
-    pack = Table(
-        title=f"packing simulator (padding baseline: batches of "
+    pack = fit_table(
+        f"packing simulator (padding baseline: batches of "
         f"{report['packing']['batch_size']}, rows truncated at max_length first)",
-        title_justify="left",
+        [
+            Col("length", right=True),
+            Col("strategy"),
+            Col("seqs", right=True),
+            Col("tokens", right=True),
+            Col("padding", right=True),
+            Col("effic.", right=True),
+            Col("lost", right=True),
+            Col("split", right=True, priority=1),
+        ],
+        [
+            [
+                f"{r['length']:,}",
+                r["strategy"],
+                f"{r['sequences']:,}",
+                f"{r['tokens']:,}",
+                f"{r['padding_fraction']:.1%}",
+                f"{r['efficiency']:.1%}",
+                f"{r['tokens_lost']:,}",
+                f"{r['split_rows']:,}",
+            ]
+            for r in report["packing"]["rows"]
+        ],
     )
-    for col in (
-        "length",
-        "strategy",
-        "sequences",
-        "tokens",
-        "padding",
-        "efficiency",
-        "tokens lost",
-        "split rows",
-    ):
-        pack.add_column(col, justify="left" if col == "strategy" else "right")
-    for r in report["packing"]["rows"]:
-        pack.add_row(
-            f"{r['length']:,}",
-            r["strategy"],
-            f"{r['sequences']:,}",
-            f"{r['tokens']:,}",
-            f"{r['padding_fraction']:.1%}",
-            f"{r['efficiency']:.1%}",
-            f"{r['tokens_lost']:,}",
-            f"{r['split_rows']:,}",
-        )
     console.print(pack)
+    console.print(
+        "seqs: sequences a trainer sees (rows, or packs) · effic.: share of real tokens · "
+        "lost: tokens cut by max_length · split: rows cut across two packs",
+        style="dim",
+    )
     if "template_lint" in report:
         print_template_lint(report["template_lint"], console)
     if "markers" in report:
