@@ -1,7 +1,9 @@
 """Benchmark: near-duplicate detection, ours next to `datasketch.MinHashLSH`, plus recall.
 
-Same generated rows, same parameters for both (word 5-gram shingles, 128 permutations,
-Jaccard threshold 0.8):
+Run on English-like rows (space-separated words) and on Chinese-like rows (characters, no
+spaces), `--script en|zh|both`. Same generated rows, same shingles and parameters for both
+(5-grams of the script-aware units of `inspector.core.data.units`: words, or characters of
+unspaced scripts; 128 permutations, Jaccard threshold 0.8):
 
 1. Throughput on `--rows` (100k) rows: text in, candidate/near pairs out. Ours is
    `shingles.shingle_bags` + `minhash.near_pairs` (which also verifies every candidate by its
@@ -14,13 +16,14 @@ Jaccard threshold 0.8):
 
 Targets (2 cores): ours >= 10x datasketch and >= 20,000 rows/s; recall >= 0.95, no false pair.
 
-    python benchmarks/bench_scan.py [--rows 100000] [--sample 5000] [--skip-datasketch]
+    python benchmarks/bench_scan.py [--rows 100000] [--sample 5000] [--script both]
+                                    [--skip-datasketch]
 """
 
 from __future__ import annotations
 
 import argparse
-import re
+import os
 import sys
 import time
 from pathlib import Path
@@ -29,18 +32,23 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from inspector.core.data import units  # noqa: E402
 from inspector.core.scan import minhash, shingles  # noqa: E402
 
 THRESHOLD = 0.8
 NUM_PERM = 128
 NGRAM = 5
-_WORD = re.compile(r"\w+")
 
 
-def make_rows(n: int, seed: int = 0) -> list[str]:
+def make_rows(n: int, seed: int = 0, script: str = "en") -> list[str]:
     """Zipf-distributed pseudo-words, 30-150 per row; one row in ten is a copy of an earlier
-    row with 1-4 words replaced, so true similarities spread around the threshold."""
+    row with 1-4 words replaced, so true similarities spread around the threshold.
+
+    `zh`: the words are CJK ideographs (the 6,000 most common-sized block), 60-300 per row,
+    written without spaces, as Chinese is."""
     rng = np.random.default_rng(seed)
+    if script == "zh":
+        return _make_zh_rows(n, rng)
     vocab = np.array([f"w{i}" for i in range(30_000)])
     p = 1.0 / np.arange(1, len(vocab) + 1)
     p /= p.sum()
@@ -59,13 +67,34 @@ def make_rows(n: int, seed: int = 0) -> list[str]:
     return texts
 
 
+def _make_zh_rows(n: int, rng) -> list[str]:
+    vocab = [chr(0x4E00 + i) for i in range(6_000)]
+    p = 1.0 / np.arange(1, len(vocab) + 1)
+    p /= p.sum()
+    lengths = rng.integers(60, 301, size=n)
+    chars = rng.choice(len(vocab), size=int(lengths.sum()), p=p)
+    texts, pos = [], 0
+    for i, length in enumerate(lengths):
+        if i > 10 and rng.random() < 0.1:
+            src = list(texts[rng.integers(0, i)])
+            for k in rng.integers(0, len(src), size=rng.integers(1, 5)):
+                src[k] = vocab[rng.integers(0, len(vocab))]
+            texts.append("".join(src))
+        else:
+            texts.append("".join(vocab[c] for c in chars[pos : pos + length]))
+        pos += length
+    return texts
+
+
 def ours(texts: list[str]):
     sets = shingles.shingle_bags(texts, NGRAM)
     return minhash.near_pairs(sets, THRESHOLD, NUM_PERM)
 
 
 def ds_shingles(text: str) -> list[bytes]:
-    w = _WORD.findall(text.lower())
+    """The same units as ours (`units.split` of the NFKC, lower-cased text), as datasketch
+    expects them: byte strings."""
+    w = units.split(shingles.normalize_text(text))
     if len(w) < NGRAM:
         return [" ".join(w).encode()] if w else []
     return list({" ".join(w[k : k + NGRAM]).encode() for k in range(len(w) - NGRAM + 1)})
@@ -109,14 +138,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--sample", type=int, default=5_000)
+    parser.add_argument("--script", choices=("en", "zh", "both"), default="both")
     parser.add_argument("--skip-datasketch", action="store_true")
     args = parser.parse_args()
+    print(f"load: {os.getloadavg()[0]:.2f} (1-minute average, {os.cpu_count()} CPUs)")
+    for script in ("en", "zh") if args.script == "both" else (args.script,):
+        bench(script, args)
 
-    texts = make_rows(args.rows)
-    words = sum(len(t.split()) for t in texts)
-    print(f"{args.rows:,} generated rows, {words / args.rows:.0f} words per row on average")
-    print(f"parameters: word {NGRAM}-grams, {NUM_PERM} permutations, Jaccard >= {THRESHOLD}")
 
+def bench(script: str, args) -> None:
+    texts = make_rows(args.rows, script=script)
+    size = sum(len(units.split(t)) for t in texts[:2000]) / min(2000, len(texts))
+    print(f"\n== {script}: {args.rows:,} generated rows, {size:.0f} units per row on average")
+    print(f"parameters: unit {NGRAM}-grams, {NUM_PERM} permutations, Jaccard >= {THRESHOLD}")
     start = time.perf_counter()
     ours(texts[:50])
     print(
@@ -140,6 +174,7 @@ def main() -> None:
             f"candidate pairs={len(pairs):,} (unverified)"
         )
         print(f"speed-up: {t_ds / t_ours:.1f}x  (target >= 10x; ours target >= 20,000 rows/s)")
+    print(f"load: {os.getloadavg()[0]:.2f}")
 
     sample = texts[: args.sample]
     truth = brute_force(sample)

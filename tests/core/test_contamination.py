@@ -95,3 +95,83 @@ def test_near_match_of_an_edited_item(real_data):
     hits = contamination.near_hits(sets, texts.__getitem__, test)
     assert [(h.row, h.item, h.kind) for h in hits] == [(1, 7, "near"), (2, 7, "near")]
     assert all(0.8 <= h.similarity < 1.0 for h in hits)
+
+
+def _first_sentence(text: str) -> str:
+    for i, c in enumerate(text):
+        if c in ".?!" and (i + 1 == len(text) or text[i + 1] == " "):
+            return text[: i + 1]
+    return text
+
+
+def _short_items(real_data) -> tuple[list[str], list[str]]:
+    """MT-Bench turns of 4-12 words, and GSM8K questions' first sentences of 4-12 words."""
+    from inspector.core.data import units
+
+    mt = []
+    for line in (real_data / "mt_bench_question.jsonl").open():
+        mt += [t for t in json.loads(line)["turns"] if 4 <= units.word_count(t) <= 12]
+    gsm = []
+    for line in (real_data / "gsm8k_test.jsonl").open():
+        first = _first_sentence(json.loads(line)["question"])
+        if 4 <= units.word_count(first) <= 12 and first not in gsm:
+            gsm.append(first)
+    return mt, gsm
+
+
+def test_short_benchmark_items_copied_into_prompts_are_found(real_data, tmp_path):
+    """Short items (4-12 words) of MT-Bench and GSM8K questions' first sentences, copied into
+    the prompts of real Alpaca rows: >= 95% found, each with its own item and the matched run
+    as evidence; items under 5 words are planted as the whole prompt (the only case the rule
+    counts). The unplanted rows raise at most 5 hits (measured: 0)."""
+    from inspector.core.data import units
+    from inspector.core.data.dataset import open_dataset
+    from inspector.core.progress import run
+    from inspector.core.scan.run import ScanSettings, scan
+
+    mt, gsm = _short_items(real_data)
+    assert len(mt) >= 35 and len(gsm) >= 300
+    gsm_file = tmp_path / "gsm8k_first_sentences.jsonl"
+    gsm_file.write_text("".join(json.dumps({"question": q}) + "\n" for q in gsm))
+    rows = json.loads((real_data / "llamafactory_alpaca_en_demo.json").read_text())
+    planted = {}
+    for k, item in enumerate(mt + gsm):
+        base = rows[k % len(rows)]
+        if units.word_count(item) < contamination.MIN_SHORT_ITEM_WORDS:
+            row = {"instruction": item, "input": "", "output": base["output"]}
+        elif k % 2:
+            row = {**base, "instruction": f"{base['instruction']} {item}"}
+        else:
+            row = {**base, "input": f"Context: {item} Answer below."}
+        planted[len(rows) + len(planted)] = (item, row)
+    data = tmp_path / "train.json"
+    data.write_text(json.dumps(rows + [r for _, r in planted.values()]))
+    ds = open_dataset(data)
+    settings = ScanSettings(against=(str(real_data / "mt_bench_question.jsonl"), str(gsm_file)))
+    result = run(scan(ds, settings, use_cache=False))
+    found = {}
+    for h in result.contamination:
+        found.setdefault(h["row"], []).append(h)
+    good = 0
+    for row, (item, _) in planted.items():
+        hits = found.get(row, [])
+        norm = shingles.normalize_text(item)
+        # The evidence is the matched run: the item's words, as they stand in the row.
+        if any(
+            h["ngram"] and h["ngram"] in norm and len(h["ngram"]) >= len(norm) - 2 for h in hits
+        ):
+            good += 1
+    assert good / len(planted) >= 0.95, (good, len(planted))
+    false = [r for r in found if r not in planted]
+    assert len(false) <= 5, [found[r] for r in false]
+
+
+def test_short_items_raise_no_false_alarm_on_unrelated_data(real_data):
+    """The false-positive rate the README states: the Alpaca demo (999 rows) against MT-Bench
+    (160 turns, most of them short) and against GSM8K, prompts included."""
+    rows = json.loads((real_data / "llamafactory_alpaca_en_demo.json").read_text())
+    texts = alpaca_texts(real_data / "llamafactory_alpaca_en_demo.json")
+    prompts = [[f"{r['instruction']}\n\n{r['input']}".strip(), r["instruction"]] for r in rows]
+    for name in ("mt_bench_question.jsonl", "gsm8k_test.jsonl"):
+        index = contamination.NgramIndex(contamination.load_test_set(real_data / name))
+        assert contamination.ngram_hits(texts, index, prompts=prompts) == []

@@ -7,6 +7,10 @@ are computed here per assistant turn rather than per web page. Gopher's third fa
 share of characters inside any repeated 5- to 10-gram, is left out: on instruction data it
 fires on ordinary worked answers that restate a phrase (a third of the alpaca demo's long
 answers), which is not the "heavy repetition" worth a look.
+
+Words are the script-aware units of `inspector.core.data.units`, and lengths are counted in
+word equivalents, so a Chinese answer is judged like an English one: its n-grams are runs of
+`n * UNSPACED_NGRAM_SCALE` characters (a two-character Chinese word is about one English word).
 """
 
 from __future__ import annotations
@@ -14,10 +18,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from inspector.core.data import units
 from inspector.core.data.conversation import Conversation
 from inspector.core.flags.base import WARNING, Rule, model_turns
-
-_WORD = re.compile(r"\w+")
 
 #: Gopher: a document is repetitive when lines repeating an earlier line are more than 30% of
 #: its lines, or hold more than 20% of its characters.
@@ -31,6 +34,9 @@ MIN_WORDS = 50
 #: code block's repeated `}` or `return` lines are not mistaken for repetition (project choice).
 MIN_LINES = 4
 MIN_LINE_WORDS = 3
+#: In text made mostly of unspaced-script characters, a word n-gram is this many times `n`
+#: characters long (Chinese and Japanese words average about two characters).
+UNSPACED_NGRAM_SCALE = 2
 
 
 _CODE_BLOCK = re.compile(r"```.*?(?:```|$)", re.DOTALL)
@@ -69,10 +75,10 @@ def repetition(text: str) -> str | None:
     """
     if "```" in text:
         text = _CODE_BLOCK.sub(" ", text)
-    words = _WORD.findall(text.lower())
-    if len(words) < MIN_WORDS:
+    words = units.split(text.lower())
+    if units.word_equivalents(words) < MIN_WORDS:
         return None
-    lines = [ln.strip() for ln in text.splitlines() if len(_WORD.findall(ln)) >= MIN_LINE_WORDS]
+    lines = [ln.strip() for ln in text.splitlines() if units.word_count(ln) >= MIN_LINE_WORDS]
     if len(lines) >= MIN_LINES:
         seen: set[str] = set()
         dup_lines = dup_chars = 0
@@ -92,7 +98,11 @@ def repetition(text: str) -> str | None:
             )
     lengths = [len(w) for w in words]
     total = sum(lengths)
+    unspaced = sum(1 for w in words if units.is_unspaced(w)) * 2 > len(words)
+    joiner = "" if unspaced else " "
     for n, limit in TOP_NGRAM_CHAR_FRACTION.items():
+        if unspaced:
+            n *= UNSPACED_NGRAM_SCALE
         grams = Counter(zip(*(words[i:] for i in range(n)), strict=False))
         gram, count = grams.most_common(1)[0]
         if count < 2:
@@ -104,8 +114,8 @@ def repetition(text: str) -> str | None:
             unit = _repeated_unit(words, starts, n)
             if len(unit) < n:  # the n-gram overlaps itself: say how often the unit repeats
                 count = _non_overlapping(_starts(words, unit), len(unit))
-            share = f"{' '.join(gram)!r} covers {covered / total:.0%}"
-            return f"{' '.join(unit)!r} repeated {count}x ({share})"
+            share = f"{joiner.join(gram)!r} covers {covered / total:.0%}"
+            return f"{joiner.join(unit)!r} repeated {count}x ({share})"
     return None
 
 

@@ -4,18 +4,9 @@ from __future__ import annotations
 
 import re
 
+from inspector.core.data import units
 from inspector.core.data.conversation import USER, Conversation
 from inspector.core.flags.base import ERROR, INFO, WARNING, Rule, responses
-
-#: Scripts written without spaces between words (Han, kana, Thai, Lao, Khmer, Myanmar): each
-#: character is a token, so a whole sentence is never one "word"; `word_count` counts two such
-#: characters as a word (a Chinese or Japanese word is mostly one or two characters).
-_UNSPACED = (
-    "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3005\u3040-\u30ff\u3400-\u4dbf"
-    "\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f"
-)
-_WORD = re.compile(f"[{_UNSPACED}]|[^\\W{_UNSPACED}]+")
-_ONE_UNSPACED = re.compile(f"[{_UNSPACED}]")
 
 #: A non-empty answer with fewer words than this is "very short". One word answers are often
 #: right ("Pluto."), so this is informational; the default is this project's choice.
@@ -40,16 +31,15 @@ _HASHTAG_END = re.compile(r"#\w+$")
 
 
 def words(text: str) -> list[str]:
-    """Lower-cased word tokens (letters, digits, underscore); one per character of a script
-    written without spaces (see `_UNSPACED`)."""
-    return _WORD.findall(text.lower())
+    """Lower-cased units of `text` (`inspector.core.data.units`): words, or single characters
+    of a script written without spaces."""
+    return units.split(text.lower())
 
 
-def word_count(text: str) -> int:
-    """About how many words `text` has, in any script (see `_UNSPACED`)."""
-    tokens = words(text)
-    unspaced = sum(1 for t in tokens if len(t) == 1 and _ONE_UNSPACED.match(t))
-    return len(tokens) - unspaced + (unspaced + 1) // 2
+def word_count(text: str) -> float:
+    """About how many words `text` has, in any script (`units.word_count`: two Chinese
+    characters or three Thai ones count as one word)."""
+    return units.word_count(text)
 
 
 class EmptyResponse(Rule):
@@ -102,7 +92,7 @@ class RepeatsInstruction(Rule):
         if instruction is None:
             return
         ask = words(instruction)
-        if len(ask) < ECHO_MIN_WORDS:
+        if units.word_equivalents(ask) < ECHO_MIN_WORDS:
             return
         ask_grams = _trigrams(ask)
         for _, loc in responses(conv):

@@ -1,9 +1,17 @@
 """Benchmark contamination: which rows contain test items, by word n-gram overlap or near match.
 
-- n-gram overlap: a row is contaminated when it shares a run of `n` normalized words (13 by
-  default, as GPT-3's decontamination did, Brown et al. 2020 appendix C) with a test item.
-  Test items shorter than `n` words but at least `MIN_SHORT_ITEM_WORDS` long must appear whole.
-  Each hit carries the longest overlapping run of words, cut from the row's normalized text.
+- n-gram overlap: a row is contaminated when it shares a run of `n` normalized units (13 by
+  default, as GPT-3's decontamination did, Brown et al. 2020 appendix C; units are words, or
+  characters of scripts written without spaces, see `inspector.core.data.units`) with a test
+  item. Each hit carries the longest overlapping run, cut from the row's normalized text.
+- short items: a test item, or one piece of it (a turn of a multi-turn item, one of its text
+  fields), shorter than `n` units is contaminating when its whole normalized text occurs as
+  one run inside a row (kind ``"ngram"``, the run as evidence), if it is at least
+  `MIN_SHORT_ITEM_WORDS` words long (in word equivalents, `units.word_count`); a shorter
+  piece ("Prove the Pythagorean theorem.") only when a user turn of the row (or an Alpaca
+  instruction) equals it (kind ``"prompt"``). Instruction benchmarks are mostly such short
+  items. False positives measured on unrelated data: 0 hits of the LLaMA-Factory Alpaca demo
+  (999 rows) against MT-Bench's 160 turns and against GSM8K (tests/core/test_contamination.py).
 - near match: a row whose word 5-gram set has Jaccard >= 0.8 with a test item's (a lightly
   edited copy), found with the same MinHash LSH and exact verification as near duplicates.
 
@@ -27,9 +35,10 @@ from inspector.core.scan import shingles
 #: n-gram length for overlap (GPT-3's 13-gram decontamination; also used by the Llama 2 and
 #: OLMo contamination analyses as the common baseline).
 NGRAM = 13
-#: A test item shorter than `NGRAM` words is matched whole, if it has at least this many words
-#: (shorter items like "Yes" or "Paris" would match everywhere).
-MIN_SHORT_ITEM_WORDS = 8
+#: A test item (or piece) shorter than `NGRAM` units is matched as a whole run inside a row if
+#: it is at least this many words long (word equivalents); shorter ones ("Yes", "Paris",
+#: "Can you parallelize it?") would match everywhere, and count only when a prompt equals them.
+MIN_SHORT_ITEM_WORDS = 5
 #: Jaccard threshold for a near match (the near-duplicate default).
 NEAR_THRESHOLD = 0.8
 #: Word n-gram length of near-match shingles (the near-duplicate default).
@@ -43,23 +52,31 @@ ITEM_CHARS = 500
 
 @dataclass(frozen=True, slots=True)
 class TestSet:
-    """The items of one test file: `texts[i]` is item i's text fields joined by blank lines."""
+    """The items of one test file: `texts[i]` is item i's text fields joined by blank lines;
+    `parts[i]` its pieces (each field's value, each element of a list field such as
+    MT-Bench's turns), matched one by one when short (None: each text is one piece)."""
 
     name: str
     path: str
     fields: list[str]
     texts: list[str]
+    parts: list[list[str]] | None = None
 
     def __len__(self) -> int:
         return len(self.texts)
 
+    def pieces(self, i: int) -> list[str]:
+        """Item `i`'s whole text and, when it has several, each of its pieces."""
+        parts = self.parts[i] if self.parts is not None else []
+        return [self.texts[i]] + (parts if len(parts) > 1 else [])
 
-def _as_text(value) -> str:
-    """A cell as text: strings as they are, lists of strings (or of messages) joined."""
+
+def _as_parts(value) -> list[str]:
+    """A cell's text pieces: a string, or each string (or message content) of a list."""
     if isinstance(value, str):
-        return value
+        return [value]
+    parts = []
     if isinstance(value, list):
-        parts = []
         for v in value:
             if isinstance(v, str):
                 parts.append(v)
@@ -67,8 +84,12 @@ def _as_text(value) -> str:
                 c = v.get("content", v.get("value"))
                 if isinstance(c, str):
                     parts.append(c)
-        return "\n\n".join(parts)
-    return ""
+    return parts
+
+
+def _as_text(value) -> str:
+    """A cell as text: strings as they are, lists of strings (or of messages) joined."""
+    return "\n\n".join(_as_parts(value))
 
 
 def load_test_set(path: str | Path, fields: Sequence[str] | None = None) -> TestSet:
@@ -99,14 +120,15 @@ def load_test_set(path: str | Path, fields: Sequence[str] | None = None) -> Test
                 f"{path}: found no text column to compare against (columns: "
                 f"{', '.join(columns)}); name one with --against-field."
             )
-    texts = []
+    texts, pieces = [], []
     for table in tables:
         for row in table.select_columns(chosen).iter(batch_size=1000):
             n = len(row[chosen[0]])
             for i in range(n):
-                parts = [_as_text(row[c][i]) for c in chosen]
-                texts.append("\n\n".join(p for p in parts if p))
-    return TestSet(path.name, str(path), chosen, texts)
+                parts = [p for c in chosen for p in _as_parts(row[c][i]) if p.strip()]
+                texts.append("\n\n".join(parts))
+                pieces.append(parts)
+    return TestSet(path.name, str(path), chosen, texts, pieces)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,8 +139,8 @@ class Hit:
     against: str
     item: int
     item_text: str
-    kind: str  # "ngram" or "near"
-    ngram: str  # the overlapping words (near matches: the row's start)
+    kind: str  # "ngram", "prompt" (a prompt equals a short item) or "near"
+    ngram: str  # the overlapping run (prompt: the prompt; near matches: the row's start)
     similarity: float | None = None  # near matches: Jaccard
 
     def to_json(self) -> dict:
@@ -136,24 +158,49 @@ class Hit:
 
 class NgramIndex:
     """The n-gram hashes of a test set, sorted, each with the item it came from (an n-gram
-    shared by several items appears once per item)."""
+    shared by several items appears once per item); the whole-run hashes of its short pieces
+    (`short_lengths` lists their lengths in units); and `exact`, the hashes of pieces too
+    short to be searched inside rows, which only an equal prompt matches."""
 
     def __init__(self, test: TestSet, n: int = NGRAM):
+        from inspector.core.data import units
+
         self.test = test
         self.n = n
-        toks = shingles.word_tokens(test.texts)
+        pieces, piece_item, is_part = [], [], []
+        for i in range(len(test)):
+            for k, piece in enumerate(test.pieces(i)):  # the whole item first
+                pieces.append(piece)
+                piece_item.append(i)
+                is_part.append(k > 0)
+        piece_item = np.array(piece_item, dtype=np.int64)
+        toks = shingles.word_tokens(pieces)
         counts = toks.counts()
         grams = shingles.ngrams(toks, n)
-        # Items shorter than n words gave a single whole-item hash; drop those too short to
-        # be meaningful, and remember the lengths of the others to search rows for them.
-        per_item = np.diff(grams.offsets)
-        item_of = np.repeat(np.arange(len(test)), per_item)
+        # Pieces of n units or more give their n-grams; shorter ones a single whole-run hash,
+        # searched inside rows when long enough, else kept for prompt equality only.
+        per_piece = np.diff(grams.offsets)
+        item_of = np.repeat(piece_item, per_piece)
         short = counts < n
-        keep = ~np.repeat(short & (counts < MIN_SHORT_ITEM_WORDS), per_item)
+        long_enough = np.array(
+            [
+                bool(s) and units.word_count(p) >= MIN_SHORT_ITEM_WORDS
+                for p, s in zip(pieces, short, strict=True)
+            ],
+            dtype=bool,
+        )
+        tiny = short & ~long_enough & (counts > 0)
+        # A long piece's n-grams are already among its whole item's.
+        keep = ~np.repeat(tiny | (~short & np.array(is_part, dtype=bool)), per_piece)
         order = np.lexsort((item_of[keep], grams.values[keep]))
         self.hashes = grams.values[keep][order]
         self.items = item_of[keep][order]
-        self.short_lengths = sorted(set(counts[short & (counts >= MIN_SHORT_ITEM_WORDS)].tolist()))
+        self.short_lengths = sorted(set(counts[short & long_enough].tolist()))
+        self.exact: dict[int, list[int]] = {}
+        for p in np.flatnonzero(tiny).tolist():
+            held = self.exact.setdefault(int(grams.values[grams.offsets[p]]), [])
+            if int(piece_item[p]) not in held:
+                held.append(int(piece_item[p]))
 
     def contains(self, values: np.ndarray) -> np.ndarray:
         """Whether each n-gram hash occurs in some test item."""
@@ -169,11 +216,18 @@ class NgramIndex:
         return self.items[lo:hi]
 
 
-def ngram_hits(texts: Sequence[str], index: NgramIndex, first_row: int = 0) -> list[Hit]:
-    """Rows of `texts` (numbered from `first_row`) sharing an n-gram with a test item.
+def ngram_hits(
+    texts: Sequence[str],
+    index: NgramIndex,
+    first_row: int = 0,
+    prompts: Sequence[Sequence[str]] | None = None,
+) -> list[Hit]:
+    """Rows of `texts` (numbered from `first_row`) sharing an n-gram with a test item, or
+    holding a short item whole; with `prompts` (each row's user turns), also rows one of
+    whose prompts equals a test piece too short to be searched inside text.
 
     A row matching several items is reported with the one sharing most of its n-grams, and
-    the evidence is the longest run of words the row shares with that item.
+    the evidence is the longest run of units the row shares with that item.
     """
     toks = shingles.word_tokens(texts)
     found: dict[int, tuple[int, int, int, int]] = {}  # row -> (grams shared, item, start, words)
@@ -199,13 +253,42 @@ def ngram_hits(texts: Sequence[str], index: NgramIndex, first_row: int = 0) -> l
             if r not in found or votes[item] > found[r][0]:
                 found[r] = (votes[item], item, start, words)
     hits = []
+    if prompts is not None and index.exact:
+        hits.extend(_prompt_hits(prompts, index, first_row, set(found)))
     for r, (_, item, start, words) in sorted(found.items()):
         norm, spans, _ = shingles.word_spans(texts[r])
         end = min(start + words, len(spans)) - 1
         overlap = norm[spans[start][0] : spans[end][1]] if spans else ""
         text = index.test.texts[item][:ITEM_CHARS]
         hits.append(Hit(first_row + r, index.test.name, item, text, "ngram", overlap))
-    return hits
+    return sorted(hits, key=lambda h: h.row)
+
+
+def _prompt_hits(prompts, index: NgramIndex, first_row: int, skip: set[int]) -> list[Hit]:
+    """Rows one of whose prompts, normalized, is exactly a short test piece."""
+    flat, row_of = [], []
+    for r, texts in enumerate(prompts):
+        if r in skip:
+            continue
+        for t in texts:
+            flat.append(t)
+            row_of.append(r)
+    if not flat:
+        return []
+    whole = shingles.ngrams(shingles.word_tokens(flat), 1 << 30)
+    out, seen = [], set()
+    for k, r in enumerate(row_of):
+        lo, hi = whole.offsets[k], whole.offsets[k + 1]
+        if hi == lo or r in seen:
+            continue
+        items = index.exact.get(int(whole.values[lo]))
+        if items:
+            seen.add(r)
+            item = min(items)
+            norm = shingles.normalize_text(flat[k]).strip()
+            text = index.test.texts[item][:ITEM_CHARS]
+            out.append(Hit(first_row + r, index.test.name, item, text, "prompt", norm))
+    return out
 
 
 def _longest_run(matched: list[bool], n: int) -> tuple[int, int]:

@@ -42,17 +42,21 @@ def fmix64(h):
 
 
 @njit(cache=True, nogil=True)
-def tokenize(data, offsets, is_word_bmp, chars, spans):
-    """Split each row's UTF-8 bytes into words and hash them.
+def tokenize(data, offsets, kinds, chars, spans):
+    """Split each row's UTF-8 bytes into script-aware units and hash them.
 
-    A word is a maximal run of codepoints marked in `is_word_bmp` (letters, digits and marks
-    of the Basic Multilingual Plane); above the BMP everything is a word character except the
-    symbol and emoji planes U+1F000..U+1FAFF. With `chars` false the tokens are word hashes
-    (FNV-1a over the word's bytes); with `chars` true they are codepoint hashes of the words
-    joined by one space. With `spans` true the byte range of every word is returned as well.
+    `kinds` is `inspector.core.data.units.kind_table()`: each BMP code point's unit kind (0 no
+    unit, 1 word character, 2 a character of a script written without spaces, 3 a combining
+    mark). A unit is a maximal run of word characters and marks, or one unspaced character
+    with the marks after it. Above the BMP, U+20000..U+3FFFF (CJK extensions) are unspaced,
+    the symbol and emoji block U+1F000..U+1FAFF is no unit, and the rest are word characters.
+    With `chars` false the tokens are unit hashes (FNV-1a over the unit's bytes); with `chars`
+    true they are codepoint hashes of the text's runs of unit characters joined by one space.
+    With `spans` true the byte range of every unit (or run) is returned as well.
     """
     rows = offsets.shape[0] - 1
-    # Bounds: a word takes at least one byte plus a separator; characters never outnumber bytes.
+    # Bounds: a word unit takes a byte plus a separator (or an unspaced unit after it, three
+    # bytes or more), so units are at most half the bytes; characters never outnumber bytes.
     out = np.empty(data.shape[0] + rows if chars else data.shape[0] // 2 + rows, dtype=np.uint64)
     out_off = np.empty(rows + 1, dtype=np.int64)
     out_spans = np.empty((data.shape[0] // 2 + 1 if spans else 0, 2), dtype=np.int64)
@@ -65,6 +69,7 @@ def tokenize(data, offsets, is_word_bmp, chars, spans):
         k = offsets[i]
         end = offsets[i + 1]
         in_word = False
+        unspaced = False
         h = _FNV_OFFSET
         start = k
         words = 0
@@ -73,7 +78,7 @@ def tokenize(data, offsets, is_word_bmp, chars, spans):
             if b0 < 0x80:  # ASCII, nearly every byte of most data: no decoding
                 cp = np.int64(b0)
                 width = 1
-                word_char = is_word_bmp[b0]
+                kind = kinds[b0]
             else:
                 if b0 < 0xE0:
                     cp, width = np.int64(b0 & 0x1F), 2
@@ -84,12 +89,31 @@ def tokenize(data, offsets, is_word_bmp, chars, spans):
                 for j in range(1, width):
                     cp = (cp << 6) | (np.int64(data[k + j]) & 0x3F)
                 if cp < 0x10000:
-                    word_char = is_word_bmp[cp]
+                    kind = kinds[cp]
+                elif 0x20000 <= cp <= 0x3FFFF:
+                    kind = 2
+                elif 0x1F000 <= cp <= 0x1FAFF:
+                    kind = 0
                 else:
-                    word_char = not (0x1F000 <= cp <= 0x1FAFF)
-            if word_char:
+                    kind = 1
+            # A unit ends before a non-unit character, before an unspaced character, and
+            # before a word character that follows an unspaced one (marks extend any unit).
+            ends = in_word and (
+                kind == 0 or (not chars and (kind == 2 or (kind == 1 and unspaced)))
+            )
+            if ends:
+                in_word = False
+                if not chars:
+                    out[m] = fmix64(h)
+                    m += 1
+                if spans:
+                    out_spans[nspan, 0] = start - base
+                    out_spans[nspan, 1] = k - base
+                    nspan += 1
+            if kind != 0:
                 if not in_word:
                     in_word = True
+                    unspaced = kind == 2
                     h = _FNV_OFFSET
                     start = k
                     if chars and words > 0:
@@ -102,17 +126,8 @@ def tokenize(data, offsets, is_word_bmp, chars, spans):
                 else:
                     for j in range(width):
                         h = (h ^ _U64(data[k + j])) * _FNV_PRIME
-            elif in_word:
-                in_word = False
-                if not chars:
-                    out[m] = fmix64(h)
-                    m += 1
-                if spans:
-                    out_spans[nspan, 0] = start - base
-                    out_spans[nspan, 1] = k - base
-                    nspan += 1
             k += width
-        if in_word:  # the row ends inside a word
+        if in_word:  # the row ends inside a unit
             if not chars:
                 out[m] = fmix64(h)
                 m += 1

@@ -53,6 +53,19 @@ def instruction_text(conv: Conversation) -> str:
     return "\n\n".join(out)
 
 
+def prompt_texts(conv: Conversation) -> list[str]:
+    """What a training prompt is for contamination by a short test item: each user turn, and
+    an Alpaca row's instruction field alone (its input is the task's data)."""
+    out = []
+    for t in conv.turns:
+        if t.role == USER:
+            out.append(t.content)
+            instruction = (t.fields or {}).get("instruction")
+            if instruction and instruction != t.content:
+                out.append(instruction)
+    return out
+
+
 def facts_for(token_facts, split: str, row: int) -> RowTokens | None:
     """One row's token facts from whatever the caller passed for its split: the tokens layer's
     per-split `TokenFacts` (arrays `tokens`, `trained_kept`, `failed`), or a sequence of

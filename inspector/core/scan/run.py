@@ -35,11 +35,12 @@ from inspector.core.scan.rows import (
     facts_for,
     instruction_text,
     near_text,
+    prompt_texts,
     row_text,
 )
 
 #: Bump when the result's content or shape changes, so old cache entries are not reused.
-SCAN_VERSION = 1
+SCAN_VERSION = 2
 #: Rows shingled and checked against test sets at a time.
 BATCH = 2000
 #: Near duplicates of the prompt alone compare character 3-grams: prompts are short, and word
@@ -129,7 +130,8 @@ def scan(
     flags = FlagRun(settings.max_length, expected_rows=ds.total_rows)
     problems, hits = [], []
     total = ds.total_rows
-    pending: list[tuple[str, str, str]] = []  # per row of the batch: near, prompt, all text
+    # Per row of the batch: near text, instruction, all text, prompts.
+    pending: list[tuple[str, str, str, list[str]]] = []
 
     def flush():
         first = len(rows.valid) - len(pending)
@@ -138,7 +140,11 @@ def scan(
             shingles.shingle_bags([p[1] for p in pending], PROMPT_NGRAM, "char")
         )
         for index in indexes:
-            hits.extend(contamination.ngram_hits([p[2] for p in pending], index, first))
+            hits.extend(
+                contamination.ngram_hits(
+                    [p[2] for p in pending], index, first, prompts=[p[3] for p in pending]
+                )
+            )
         pending.clear()
 
     try:
@@ -158,7 +164,9 @@ def scan(
                 rows.prompt_hash.append(dedup.text_hash(prompt))
                 rows.has_prompt.append(conv.chosen is None and bool(prompt.strip()))
                 rows.answer_hash.append(dedup.text_hash(conv.response_text()))
-                pending.append((near_text(conv), instruction_text(conv), conv.all_text()))
+                pending.append(
+                    (near_text(conv), instruction_text(conv), conv.all_text(), prompt_texts(conv))
+                )
                 if len(pending) >= BATCH:
                     flush()
                     check(cancel)
@@ -272,8 +280,9 @@ def _only(sets: shingles.Tokens, keep: np.ndarray) -> shingles.Tokens:
 
 def _dedupe_hits(hits):
     """One hit per (row, test set, item): an n-gram hit is kept over a near match."""
+    rank = {"ngram": 0, "prompt": 1, "near": 2}
     seen, out = set(), []
-    for h in sorted(hits, key=lambda h: (h.row, h.against, h.item, h.kind != "ngram")):
+    for h in sorted(hits, key=lambda h: (h.row, h.against, h.item, rank.get(h.kind, 3))):
         if (h.row, h.against, h.item) not in seen:
             seen.add((h.row, h.against, h.item))
             out.append(h)

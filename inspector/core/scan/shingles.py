@@ -1,19 +1,20 @@
 """Text normalization and n-gram shingles shared by near-duplicate and contamination checks.
 
-Normalized words: Unicode NFKC, lower case, then maximal runs of letters, digits and combining
-marks (Unicode categories L, N, M), so punctuation, spacing and case never make two texts
-differ, and accented or Indic words are not cut at their marks. Tokenizing runs in numba over
-the UTF-8 bytes of all texts at once; `word_spans` runs the same kernel on one text to locate
-evidence, so the two always agree.
+Normalized units: Unicode NFKC, lower case, then the script-aware units of
+`inspector.core.data.units` (a word in scripts written with spaces, one character in Chinese,
+Japanese, Thai and the like), so punctuation, spacing and case never make two texts differ,
+accented or Indic words are not cut at their marks, and a Chinese sentence is many units, not
+one. Tokenizing runs in numba over the UTF-8 bytes of all texts at once; `word_spans` runs the
+same kernel on one text to locate evidence, so the two always agree. "Word" in the names below
+means such a unit.
 
-A row's shingles are the hashes of its runs of `n` consecutive words (or characters of the
-normalized text, words joined by one space). Hashes are stable across processes and machines,
-so shingles of a test set and of a dataset can be compared and cached.
+A row's shingles are the hashes of its runs of `n` consecutive units (or characters of the
+normalized text, runs of unit characters joined by one space). Hashes are stable across
+processes and machines, so shingles of a test set and of a dataset can be compared and cached.
 """
 
 from __future__ import annotations
 
-import functools
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,14 +41,10 @@ class Tokens:
         return self.values[self.offsets[i] : self.offsets[i + 1]]
 
 
-@functools.cache
 def _word_table() -> np.ndarray:
-    """For each BMP codepoint, whether it belongs in a word (categories L*, N*, M*)."""
-    return np.fromiter(
-        (unicodedata.category(chr(c))[0] in "LNM" for c in range(0x10000)),
-        dtype=np.bool_,
-        count=0x10000,
-    )
+    from inspector.core.data.units import kind_table
+
+    return kind_table()
 
 
 def normalize_text(text: str) -> str:
@@ -64,7 +61,8 @@ def _encode(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def word_tokens(texts: Sequence[str]) -> Tokens:
-    """Every text's normalized words, each as a stable 64-bit hash."""
+    """Every text's normalized units (words, or characters of unspaced scripts), each as a
+    stable 64-bit hash."""
     from inspector.core.scan import kernels
 
     data, offsets = _encode(texts)
@@ -73,7 +71,8 @@ def word_tokens(texts: Sequence[str]) -> Tokens:
 
 
 def char_tokens(texts: Sequence[str]) -> Tokens:
-    """Every normalized text (its words joined by single spaces) as hashed characters."""
+    """Every normalized text (its runs of unit characters joined by single spaces) as hashed
+    characters."""
     from inspector.core.scan import kernels
 
     data, offsets = _encode(texts)
@@ -116,7 +115,7 @@ def shingle_sets(texts: Sequence[str], n: int = 5, unit: str = "word") -> Tokens
 
 
 def word_spans(text: str) -> tuple[str, list[tuple[int, int]], np.ndarray]:
-    """One text's normalized form, its words' `(start, end)` offsets in it, and their hashes.
+    """One text's normalized form, its units' `(start, end)` offsets in it, and their hashes.
 
     Used to show evidence (which words of a row overlap a test item); the hashes are the ones
     `word_tokens` gives for the same text.
