@@ -6,13 +6,16 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from inspector.cli.common import marked, plain
+from inspector.core.safe_text import safe_line
+
 #: Example groups / hits listed per section before "... and N more".
 SHOW = 5
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 
 def _where(item: dict) -> str:
-    return f"{item['split']}:{item['row']}"
+    return safe_line(f"{item['split']}:{item['row']}")
 
 
 def _file_name(path: str) -> str:
@@ -20,7 +23,8 @@ def _file_name(path: str) -> str:
 
 
 def _clip(text: str, limit: int = 70) -> str:
-    flat = " ".join(str(text).split())
+    """Data on one line of a table: whitespace collapsed, controls shown, cut at `limit`."""
+    flat = safe_line(" ".join(str(text).split()))
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
@@ -30,7 +34,8 @@ def print_summary(result, clusters=None, json_out=None, console: Console | None 
     rows = sum(result.splits.values())
     splits = ", ".join(f"{s} {n:,}" for s, n in result.splits.items())
     console.print(
-        f"[bold]{result.path}[/]  format: [bold cyan]{result.format}[/]  rows: {rows:,} ({splits})"
+        f"[bold]{marked(result.path)}[/]  format: [bold cyan]{result.format}[/]  rows: {rows:,} "
+        f"({marked(splits)})"
     )
     _flags(console, result)
     _duplicates(console, result)
@@ -41,7 +46,7 @@ def print_summary(result, clusters=None, json_out=None, console: Console | None 
     if clusters is not None:
         _clusters(console, clusters)
     if json_out is not None:
-        console.print(f"full result: {json_out}")
+        console.print(f"full result: {marked(json_out)}")
 
 
 def _problems(console: Console, problems: list[dict], shown: int = 5) -> None:
@@ -49,7 +54,7 @@ def _problems(console: Console, problems: list[dict], shown: int = 5) -> None:
     n = len(problems)
     console.print(f"[bold red]{n:,} rows could not be normalized[/] (code invalid_row):")
     for p in problems[:shown]:
-        console.print(f"  {p['split']}:{p['row']}  {p['reason']}", markup=False)
+        console.print(plain(f"  {p['split']}:{p['row']}  {p['reason']}"))
     if len(problems) > shown:
         console.print(f"  … and {len(problems) - shown:,} more (all in the --json output)")
 
@@ -68,7 +73,7 @@ def _flags(console: Console, result) -> None:
     for code, items in flags.items():
         severity = result.codes.get(code, {}).get("severity", "")
         ex = first[code]
-        example = Text(f"{_where(ex)} ", style="dim")
+        example = Text(safe_line(f"{_where(ex)} "), style="dim")
         example.append(_clip(ex["evidence"]))
         table.add_row(
             code, Text(severity, style=SEVERITY_STYLE.get(severity, "")), f"{len(items):,}", example
@@ -97,14 +102,14 @@ def _duplicates(console: Console, result) -> None:
             f"{len(groups):,}",
             f"{members:,}",
             f"{members - len(groups):,}",
-            example,
+            plain(example),
         )
     console.print(table)
     if result.conflicting_prompts:
         console.print(
             f"[yellow]{len(result.conflicting_prompts):,} prompts have different answers[/] "
             "(conflicting labels), e.g. "
-            + ", ".join(_where(m) for m in result.conflicting_prompts[0][:6])
+            + marked(", ".join(_where(m) for m in result.conflicting_prompts[0][:6]))
         )
     if result.sweep:
         sweep = Table(title="near-duplicate rows removed by threshold", title_justify="left")
@@ -122,13 +127,19 @@ def _contamination(console: Console, result) -> None:
     hits = result.contamination
     if not hits:
         names = ", ".join(_file_name(a[0]) for a in against)
-        console.print(f"[green]no contamination found[/] against {names}")
+        console.print(f"[green]no contamination found[/] against {marked(names)}")
         return
     table = Table(title=f"contamination ({len(hits):,} rows)", title_justify="left")
     for col in ("row", "against", "item", "kind", "overlap"):
         table.add_column(col, overflow="fold")
     for h in hits[: SHOW * 4]:
-        table.add_row(_where(h), h["against"], str(h["item"]), h["kind"], _clip(h["ngram"], 80))
+        table.add_row(
+            plain(_where(h)),
+            plain(h["against"]),
+            plain(h["item"]),
+            h["kind"],
+            plain(_clip(h["ngram"], 80)),
+        )
     console.print(table)
     if len(hits) > SHOW * 4:
         console.print(f"  ... and {len(hits) - SHOW * 4:,} more (see --json)")
@@ -142,7 +153,7 @@ def _leakage(console: Console, result) -> None:
         return
     console.print(f"[bold red]{len(result.leakage):,} duplicate groups cross splits[/] (leakage):")
     for g in result.leakage[:SHOW]:
-        console.print(f"  {g['kind']}: " + ", ".join(_where(m) for m in g["rows"][:8]))
+        console.print(f"  {g['kind']}: " + marked(", ".join(_where(m) for m in g["rows"][:8])))
     if len(result.leakage) > SHOW:
         console.print(f"  ... and {len(result.leakage) - SHOW:,} more (see --json)")
 
@@ -152,5 +163,5 @@ def _clusters(console: Console, clusters) -> None:
     for col in ("id", "size", "keywords", "example"):
         table.add_column(col, justify="right" if col in ("id", "size") else "left", overflow="fold")
     for cid, size, keywords, example in clusters.table_rows():
-        table.add_row(str(cid), f"{size:,}", keywords, _clip(example, 60))
+        table.add_row(str(cid), f"{size:,}", plain(keywords), plain(_clip(example, 60)))
     console.print(table)

@@ -9,11 +9,15 @@ with its sequence boundaries. ``--json`` prints any of them as one JSON object.
 
 from __future__ import annotations
 
-import json
-
 import click
 
-from inspector.cli.common import dataset_options, handle_input_errors, open_from_options
+from inspector.cli.common import (
+    dataset_options,
+    emit_json,
+    handle_input_errors,
+    json_stdout,
+    open_from_options,
+)
 from inspector.cli.progress import run_with_progress
 from inspector.cli.token_options import pipeline_from_options, token_options
 from inspector.core.errors import InputError
@@ -106,25 +110,29 @@ def command(
     """
     if sum(x is not None and x is not False for x in (row, stats or None, pack_length)) > 1:
         raise click.UsageError("choose one view: --row N, --stats or --pack N")
-    ds = open_from_options(path, fmt, column_map, state_dir)
-    split = _pick_split(ds, split)
-    pipeline = pipeline_from_options(ds, tokenizer, template, mask, max_length, side)
+    with json_stdout(as_json):
+        ds = open_from_options(path, fmt, column_map, state_dir)
+        split = _pick_split(ds, split)
+        pipeline = pipeline_from_options(ds, tokenizer, template, mask, max_length, side)
+        if stats:
+            report = _stats(ds, split, pipeline, pack_lengths, batch_size, as_json)
+        elif pack_length is not None:
+            shown = _pack(ds, split, pipeline, pack_length, pack_index, strategy, as_json)
+        else:
+            encoded = _encode_row(ds, split, row or 0, pipeline)
     from inspector.cli import tokens_view as view
 
     if stats:
-        report = _stats(ds, split, pipeline, pack_lengths, batch_size, as_json)
         if as_json:
-            click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+            emit_json(report, indent=2)
         else:
             view.print_stats(report)
     elif pack_length is not None:
-        shown = _pack(ds, split, pipeline, pack_length, pack_index, strategy, as_json)
         if as_json:
-            click.echo(json.dumps(shown["json"], ensure_ascii=False))
+            emit_json(shown["json"])
         else:
             view.print_pack(shown, pipeline)
     else:
-        encoded = _encode_row(ds, split, row or 0, pipeline)
         if as_json:
             out = {
                 "split": split,
@@ -132,7 +140,7 @@ def command(
                 **encoded.to_json(),
                 "tokenizer": pipeline.describe()["tokenizer_name"],
             }
-            click.echo(json.dumps(out, ensure_ascii=False))
+            emit_json(out)
         else:
             view.print_row(encoded, split, row or 0, pipeline, ids)
 

@@ -6,6 +6,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from inspector.cli.common import marked, plain
+from inspector.core.safe_text import safe_line, safe_text
 from inspector.core.tokens import IGNORE_INDEX, byte_chars, visible
 
 # Two shades each, alternating token by token so that token boundaries stay visible.
@@ -21,8 +23,8 @@ def _token_text(text: str, offsets: tuple[int, int], token: str, special: bool) 
     start, end = offsets
     shown = text[start:end] if end > start else token
     if special:
-        return f"⟨{shown}⟩"
-    return visible(shown).replace("\n", "↵\n").replace("\t", "→")
+        return f"⟨{safe_line(shown)}⟩"
+    return safe_text(visible(shown)).replace("\n", "↵\n").replace("\t", "→")
 
 
 def _tokens_line(row, start: int = 0, stop: int | None = None, cut: int | None = None) -> Text:
@@ -42,7 +44,7 @@ def _tokens_line(row, start: int = 0, stop: int | None = None, cut: int | None =
         if char == "":  # a leading byte: the character is shown once, on its last byte
             out.append(BYTE_MARK, style=f"{style} dim")
         elif char is not None:
-            out.append(char, style=style)
+            out.append(safe_text(char), style=style)
         else:
             out.append(
                 _token_text(text, row.offsets[i], row.tokens[i], row.special[i]), style=style
@@ -66,8 +68,8 @@ def print_row(row, split: str, index: int, pipeline, ids: bool) -> None:
     console = Console()
     desc = pipeline.describe()
     head = (
-        f"[bold]{split} row {index}[/]  template [cyan]{row.rendered.template}[/]  mask "
-        f"[cyan]{row.mask}[/]  tokenizer [cyan]{desc['tokenizer_name']}[/]"
+        f"[bold]{marked(split)} row {index}[/]  template [cyan]{row.rendered.template}[/]  mask "
+        f"[cyan]{row.mask}[/]  tokenizer [cyan]{marked(desc['tokenizer_name'])}[/]"
     )
     console.print(head, highlight=False)
     status = f"{row.total_tokens:,} tokens, {row.trained_tokens:,} trained"
@@ -89,10 +91,10 @@ def print_row(row, split: str, index: int, pipeline, ids: bool) -> None:
             table.add_row(
                 str(i),
                 str(row.input_ids[i]),
-                repr(row.tokens[i]),
+                plain(repr(row.tokens[i])),
                 str(label),
-                row.roles[i],
-                row.parts[i],
+                plain(row.roles[i]),
+                plain(row.parts[i]),
                 style=style,
             )
         console.print(table)
@@ -106,10 +108,10 @@ def print_stats(report: dict) -> None:
     console = Console()
     s = report["settings"]
     console.print(
-        f"[bold]{report['path']}[/] split [bold]{report['split']}[/]: "
+        f"[bold]{marked(report['path'])}[/] split [bold]{marked(report['split'])}[/]: "
         f"{report['rows']:,} rows, template [cyan]{s['template']}[/], mask "
         f"[cyan]{s['mask']}[/], max_length {s['max_length']:,}, tokenizer "
-        f"[cyan]{s['tokenizer_name']}[/]",
+        f"[cyan]{marked(s['tokenizer_name'])}[/]",
         highlight=False,
     )
     lengths = Table(title="tokens per row", title_justify="left")
@@ -180,7 +182,8 @@ def print_stats(report: dict) -> None:
     if report["problem_count"]:
         console.print(
             f"[bold red]{report['problem_count']:,} rows could not be tokenized[/], "
-            "first: " + "; ".join(f"row {p['row']}: {p['reason']}" for p in report["problems"][:3]),
+            "first: "
+            + marked("; ".join(f"row {p['row']}: {p['reason']}" for p in report["problems"][:3])),
             highlight=False,
         )
 

@@ -23,6 +23,7 @@ _EXPORTS = {
     "TokenSettings": "tokenize",
     "assemble": "pack",
     "byte_chars": "bytetokens",
+    "check_tokenizer_spec": "tokenizer",
     "facts_from_conversations": "facts",
     "get_template": "templates",
     "load_tokenizer": "tokenizer",
