@@ -25,6 +25,7 @@ from .completion import DatasetCompletion
 from .exporting import ExportAction
 from .messages import AnalysisUpdated, OpenRow, ShowRows
 from .quiet import QuietStart
+from .safe_lines import SafeLines
 from .themes import DEFAULT_THEME, register_themes
 from .widgets.bars import VIEWS
 
@@ -60,7 +61,7 @@ def leave(app: InspectorApp) -> None:
         os._exit(app.return_code or 0)
 
 
-class InspectorApp(ExportAction, QuietStart, DatasetCompletion, AnalysisRunner, App):
+class InspectorApp(SafeLines, ExportAction, QuietStart, DatasetCompletion, AnalysisRunner, App):
     """`inspector open`: browse, analyse and triage one dataset."""
 
     CSS_PATH = "app.tcss"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 
 from inspector.core.errors import InputError
+from inspector.core.safe_text import safe_text
 
 
 class DatasetCompletion:
@@ -84,7 +85,9 @@ class DatasetCompletion:
             self.exit(return_code=2, message=f"error: {err}")
             return
         self.fail_analyses(f"cannot load the dataset: {type(err).__name__}: {err}")
-        self.notify(f"cannot load the dataset: {err}", severity="error", timeout=10)
+        self.notify(
+            safe_text(f"cannot load the dataset: {err}"), severity="error", timeout=10, markup=False
+        )
 
     def full_dataset(self):
         """The completed dataset, waiting for it (call from a worker thread, never the UI's)."""

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from textual.worker import Worker, WorkerState
 
+from inspector.core.safe_text import safe_line, safe_text
+
 from .screens.dialogs import AskText
 
 #: What the app writes: everything a trainer needs (see `inspector export --what`).
@@ -51,7 +53,7 @@ class ExportAction:
             return
         out = Path(target).expanduser()
         self._export_cancel = threading.Event()
-        self.notify(f"exporting to {out} …", timeout=3)
+        self.notify(safe_line(f"exporting to {out} …"), timeout=3, markup=False)
         self.run_worker(
             lambda: self._export(out, self._export_cancel),
             thread=True,
@@ -86,10 +88,14 @@ class ExportAction:
         if event.state == WorkerState.SUCCESS:
             result = event.worker.result
             kept = result.manifest.get("rows", {}).get("kept", 0)
-            self.notify(f"exported {kept:,} rows to {result.path}", timeout=8)
+            self.notify(
+                safe_line(f"exported {kept:,} rows to {result.path}"), timeout=8, markup=False
+            )
         elif event.state in (WorkerState.ERROR, WorkerState.CANCELLED):
             err = event.worker.error
-            self.notify(f"export failed: {err}", severity="error", timeout=10)
+            self.notify(
+                safe_text(f"export failed: {err}"), severity="error", timeout=10, markup=False
+            )
         else:
             return
         self._export_cancel = None

@@ -9,6 +9,8 @@ from textual.containers import Horizontal
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from inspector.core.safe_text import safe_line
+
 from ..messages import ShowRows
 from ..widgets.braille_map import BrailleMap
 from ..widgets.panels import AnalysisPanel
@@ -54,7 +56,7 @@ class ClustersScreen(TriageScreen):
             words = ", ".join(c.get("keywords", [])[:5])
             share = c.get("share", c["size"] / max(1, self.app.session.total))
             line = Text(
-                f"{c['id']:>3} {c['size']:>7,} {share:6.1%}  {words}",
+                safe_line(f"{c['id']:>3} {c['size']:>7,} {share:6.1%}  {words}"),
                 no_wrap=True,
                 overflow="ellipsis",
             )

@@ -11,6 +11,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from inspector.core.errors import RowError
+from inspector.core.safe_text import safe_line, safe_text
 
 from ..messages import ShowRows
 from ..previews import Previews, one_line
@@ -113,7 +114,7 @@ class DuplicatesScreen(TriageScreen):
         for j, g in enumerate(shown):
             decision = s.decisions.of(g) or ""
             role = "representative" if j == 0 else "duplicate"
-            table.add_column(f"{s.label(g)} {role} {decision}".strip(), ratio=1)
+            table.add_column(Text(safe_line(f"{s.label(g)} {role} {decision}".strip())), ratio=1)
         table.add_row(*[self._text(g) for g in shown])
         more = (
             Text(
@@ -136,8 +137,8 @@ class DuplicatesScreen(TriageScreen):
         try:
             conv = self.app.session.ds.conversation(split, row)
         except RowError as err:
-            return Text(f"⚠ {err.reason}")
-        return Text(one_line(conv.all_text(), 1500))
+            return Text(safe_text(f"⚠ {err.reason}"))
+        return Text(safe_text(one_line(conv.all_text(), 1500)))
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self.show_members()

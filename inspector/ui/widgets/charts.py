@@ -6,12 +6,14 @@ import numpy as np
 from rich.table import Table
 from rich.text import Text
 
+from inspector.core.safe_text import safe_line
+
 BLOCKS = " ▏▎▍▌▋▊▉█"
 
 
 def line(text: str) -> Text:
     """One line of a list: never wrapped, cut with an ellipsis at the widget's edge."""
-    return Text(text, no_wrap=True, overflow="ellipsis")
+    return Text(safe_line(text), no_wrap=True, overflow="ellipsis")
 
 
 def hbar(fraction: float, width: int) -> str:
@@ -72,5 +74,5 @@ def counts_table(
     top = max(1, max(n for _, n in rows))
     for name, n in sorted(rows, key=lambda r: -r[1]):
         share = f" {n / total:5.1%}" if total else ""
-        table.add_row(name, f"{n:,}", hbar(n / top, width) + share)
+        table.add_row(Text(safe_line(name)), f"{n:,}", hbar(n / top, width) + share)
     return table

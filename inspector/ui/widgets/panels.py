@@ -5,6 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from inspector.core.safe_text import safe_text
+
 from ..analyses.state import CANCELLED, FAILED, UNAVAILABLE
 
 
@@ -31,7 +33,7 @@ class AnalysisPanel(Static):
         text = Text()
         if state.status == FAILED:
             text.append(f"{state.spec.title} failed\n\n", style="bold")
-            text.append(state.error or "unknown error")
+            text.append(safe_text(state.error or "unknown error"))
             text.append(
                 "\n\nThe other views keep working. Run it again from the command "
                 'palette (ctrl+p, "run analysis").',
@@ -39,11 +41,11 @@ class AnalysisPanel(Static):
             )
         elif state.status == UNAVAILABLE:
             text.append(f"{state.spec.title}: ", style="bold")
-            text.append(state.error or "not available")
+            text.append(safe_text(state.error or "not available"))
         elif state.status == CANCELLED:
             text.append(state.describe())
         else:
-            text.append(state.describe())
+            text.append(safe_text(state.describe()))
             if state.total:
                 text.append("\n" + bar(state.done / state.total, 40))
             text.append("\n\nX cancels it; the other views keep working.", style="italic")
