@@ -1,15 +1,24 @@
-"""Options and error handling shared by every command that reads a dataset."""
+"""Options, error handling and safe output shared by every command that reads a dataset.
+
+Data reaches the terminal only through `marked` (inside Rich markup), `plain` (a Rich `Text`:
+table cells, lines printed without markup) or `safe_text` itself, and JSON only through
+`emit_json`, so no escape sequence a row holds is ever printed raw (`inspector.core.safe_text`).
+"""
 
 from __future__ import annotations
 
 import functools
+import io
+import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
 from inspector.core.data import FORMATS, parse_column_map
 from inspector.core.errors import InputError
+from inspector.core.safe_text import dumps, safe_line, safe_text
 
 
 def dataset_options(func):
@@ -61,7 +70,65 @@ def handle_input_errors(func):
         try:
             return func(*args, **kwargs)
         except InputError as err:
-            click.echo(f"error: {err}", err=True)
+            click.echo(f"error: {safe_text(err)}", err=True)
             sys.exit(2)
 
     return wrapper
+
+
+def marked(value) -> str:
+    """`value` ready to sit inside a Rich markup string: controls shown, brackets escaped."""
+    from rich.markup import escape
+
+    return escape(safe_line(value))
+
+
+def plain(value, style: str = ""):
+    """`value` as a Rich `Text` (never read as markup) on one line, controls shown."""
+    from rich.text import Text
+
+    return Text(safe_line(value), style=style)
+
+
+def emit_json(obj, indent: int | None = None) -> None:
+    """Print `obj` as JSON on standard output, no raw control character in it (`dumps`)."""
+    click.echo(dumps(obj, indent=indent))
+
+
+def _fd_of(stream) -> int | None:
+    """The descriptor under a stream, when it has one (not under click's CliRunner)."""
+    try:
+        return stream.fileno()
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return None
+
+
+@contextmanager
+def json_stdout(active: bool):
+    """While `active`, whatever else writes to standard output goes to standard error instead,
+    so the JSON printed after the block is the only thing on stdout.
+
+    Libraries print (a progress line, a warning sent to stdout, transformers' questions):
+    Python-level writes are caught by swapping `sys.stdout`, writes of compiled code to
+    descriptor 1 by pointing that descriptor at stderr for the block's duration.
+    """
+    if not active:
+        yield
+        return
+    real = sys.stdout
+    fd = _fd_of(real)
+    saved = None
+    err_fd = _fd_of(sys.stderr)
+    real.flush()
+    if fd is not None and err_fd is not None:
+        saved = os.dup(fd)
+        os.dup2(err_fd, fd)
+    sys.stdout = sys.stderr
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stdout = real
+        if saved is not None:
+            os.dup2(saved, fd)
+            os.close(saved)

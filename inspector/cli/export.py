@@ -3,12 +3,19 @@ a decisions log into a new folder."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
-from inspector.cli.common import dataset_options, handle_input_errors, open_from_options
+from inspector.cli.common import (
+    dataset_options,
+    emit_json,
+    handle_input_errors,
+    json_stdout,
+    marked,
+    open_from_options,
+    plain,
+)
 from inspector.cli.progress import run_with_progress
 from inspector.cli.token_options import pipeline_from_options, token_options
 
@@ -165,19 +172,20 @@ def command(
         preference_style=preference_style,
     )
     settings.check()
-    ds = open_from_options(path, fmt, column_map, state_dir)
-    # Refuse a bad --out before any analysis runs, not after minutes of work.
-    Staging(out, force=force, protect=[Path(ds.path), *ds.files]).check_target()
-    tokens = None
-    token_flags = any(r.kind == "flag" and r.value in TOKEN_FLAGS for r in settings.rules)
-    if {"tokenized", "packed", "preference"} & set(settings.what) or token_flags:
-        tokens = pipeline_from_options(ds, tokenizer, template, mask, max_length, side)
-    evidence = _evidence(ds, settings, against, tokens, as_json)
-    result = run_with_progress(
-        export_dataset(ds, out, settings, evidence=evidence, tokens=tokens), quiet=as_json
-    )
+    with json_stdout(as_json):
+        ds = open_from_options(path, fmt, column_map, state_dir)
+        # Refuse a bad --out before any analysis runs, not after minutes of work.
+        Staging(out, force=force, protect=[Path(ds.path), *ds.files]).check_target()
+        tokens = None
+        token_flags = any(r.kind == "flag" and r.value in TOKEN_FLAGS for r in settings.rules)
+        if {"tokenized", "packed", "preference"} & set(settings.what) or token_flags:
+            tokens = pipeline_from_options(ds, tokenizer, template, mask, max_length, side)
+        evidence = _evidence(ds, settings, against, tokens, as_json)
+        result = run_with_progress(
+            export_dataset(ds, out, settings, evidence=evidence, tokens=tokens), quiet=as_json
+        )
     if as_json:
-        click.echo(json.dumps(result.manifest, ensure_ascii=False, indent=2))
+        emit_json(result.manifest, indent=2)
         return
     _print_summary(result)
 
@@ -197,12 +205,12 @@ def _print_summary(result) -> None:
     console = Console()
     console.print(
         f"[bold]exported[/] {m['rows']['kept']:,} of "
-        f"{sum(m['rows']['in'].values()):,} rows to [bold]{result.path}[/]"
+        f"{sum(m['rows']['in'].values()):,} rows to [bold]{marked(result.path)}[/]"
     )
     from inspector.cli.tables import Col, fit_table
 
     rows = [
-        [name, split, f"{f['rows']:,}", f["path"]]
+        [name, plain(split), f"{f['rows']:,}", plain(f["path"])]
         for name, out in m["outputs"].items()
         for split, f in out["files"].items()
     ]
@@ -213,7 +221,7 @@ def _print_summary(result) -> None:
         drops.add_column("reason")
         drops.add_column("rows", justify="right")
         for reason, n in m["drops"].items():
-            drops.add_row(reason, f"{n:,}")
+            drops.add_row(plain(reason), f"{n:,}")
         console.print(drops)
     crossing = m["split"].get("groups_crossing") or {}
     if crossing:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
-from inspector.cli.common import dataset_options, handle_input_errors, open_from_options
+from inspector.cli.common import (
+    dataset_options,
+    emit_json,
+    handle_input_errors,
+    json_stdout,
+    marked,
+    open_from_options,
+    plain,
+)
 from inspector.cli.progress import run_with_progress
+from inspector.core.safe_text import safe_line, safe_text
 
 #: How many problem rows the human-readable output lists before summarizing the rest.
 SHOW_FILES = 5
@@ -26,14 +33,15 @@ def command(path, fmt, column_map, state_dir, as_json):
     """
     from inspector.core.data import summarize
 
-    ds = open_from_options(path, fmt, column_map, state_dir)
-    summary = run_with_progress(summarize(ds), quiet=as_json)
-    markers = _markers(ds)
+    with json_stdout(as_json):
+        ds = open_from_options(path, fmt, column_map, state_dir)
+        summary = run_with_progress(summarize(ds), quiet=as_json)
+        markers = _markers(ds)
     if as_json:
         out = summary.to_json()
         if markers is not None:
             out["markers"] = markers
-        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        emit_json(out, indent=2)
         return
     _print_summary(summary)
     if markers is not None:
@@ -59,18 +67,20 @@ def _print_summary(summary) -> None:
     from rich.table import Table
 
     console = Console()
-    console.print(f"[bold]{summary.path}[/]  format: [bold cyan]{summary.format}[/]")
+    console.print(f"[bold]{marked(summary.path)}[/]  format: [bold cyan]{summary.format}[/]")
     if summary.column_map:
         # Every column the format reads; `field <- source` where --map renamed one.
         console.print(
             "columns: "
-            + ", ".join(k if k == v else f"{k} <- {v}" for k, v in summary.column_map.items()),
+            + safe_line(
+                ", ".join(k if k == v else f"{k} <- {v}" for k, v in summary.column_map.items())
+            ),
             markup=False,
             highlight=False,
         )
     files = list(summary.files or [])
     if len(files) > 1:
-        shown = ", ".join(str(f) for f in files[:SHOW_FILES])
+        shown = safe_line(", ".join(str(f) for f in files[:SHOW_FILES]))
         more = (
             f" and {len(files) - SHOW_FILES:,} more (see --json)" if len(files) > SHOW_FILES else ""
         )
@@ -80,14 +90,14 @@ def _print_summary(summary) -> None:
     splits.add_column("rows", justify="right")
     splits.add_column("problems", justify="right")
     for name, s in summary.splits.items():
-        splits.add_row(name, f"{s.rows:,}", f"{s.problems:,}")
+        splits.add_row(plain(name), f"{s.rows:,}", f"{s.problems:,}")
     console.print(splits)
     roles = Table(title="turn lengths (characters)", title_justify="left")
     for col in ("role", "turns", "mean", "p50", "p90", "p99", "max"):
         roles.add_column(col, justify="left" if col == "role" else "right")
     for role, r in summary.roles.items():
         roles.add_row(
-            role,
+            plain(role),
             f"{r.turns:,}",
             f"{r.mean:,.0f}",
             f"{r.p50:,}",
@@ -99,7 +109,9 @@ def _print_summary(summary) -> None:
     if summary.problems:
         console.print(f"[bold red]{len(summary.problems):,} rows could not be normalized:[/]")
         for p in summary.problems[:SHOW_PROBLEMS]:
-            console.print(f"  {p.split} row {p.row}: {p.reason}", markup=False, highlight=False)
+            console.print(
+                safe_text(f"  {p.split} row {p.row}: {p.reason}"), markup=False, highlight=False
+            )
         if len(summary.problems) > SHOW_PROBLEMS:
             console.print(f"  ... and {len(summary.problems) - SHOW_PROBLEMS:,} more (see --json)")
     else:

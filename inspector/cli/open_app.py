@@ -89,6 +89,10 @@ def command(
     # and the cyclic collector would scan them over and over: it stays off until the app's
     # first frame is out (`InspectorApp.first_frame_out` turns it back on), or until this
     # command ends some other way.
+    from inspector.core.tokens import check_tokenizer_spec
+
+    # A tokenizer folder that needs its own code: exit 2 now, not as an error panel later.
+    check_tokenizer_spec(tokenizer)
     gc.disable()
     try:
         settings = {

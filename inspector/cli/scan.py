@@ -6,13 +6,17 @@ named in `--fail-on` occurs, so it can gate CI.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
 
-from inspector.cli.common import dataset_options, handle_input_errors, open_from_options
+from inspector.cli.common import (
+    dataset_options,
+    handle_input_errors,
+    json_stdout,
+    open_from_options,
+)
 from inspector.cli.progress import run_with_progress
 from inspector.cli.token_options import token_options
 
@@ -159,7 +163,9 @@ def command(
     from inspector.core.scan import ScanSettings, scan
 
     fail_codes = _fail_codes(fail_on)
-    ds = open_from_options(path, fmt, column_map, state_dir)
+    quiet = json_out is not None and str(json_out) == "-"
+    with json_stdout(quiet):
+        ds = open_from_options(path, fmt, column_map, state_dir)
     settings = ScanSettings(
         max_length=max_length,
         near_threshold=near_threshold,
@@ -170,25 +176,27 @@ def command(
         semantic=semantic,
         embed_model=embed_model,
     )
-    quiet = json_out is not None and str(json_out) == "-"
-    facts = None
-    if max_length is not None:
-        from inspector.cli.token_options import pipeline_from_options
-        from inspector.core.scan import collect_token_facts
+    with json_stdout(quiet):
+        facts = None
+        if max_length is not None:
+            from inspector.cli.token_options import pipeline_from_options
+            from inspector.core.scan import collect_token_facts
 
-        pipe = pipeline_from_options(ds, tokenizer, template, mask, max_length, "chosen")
-        facts = run_with_progress(collect_token_facts(ds, pipe), quiet=quiet)
-    result = run_with_progress(
-        scan(ds, settings, token_facts=facts, use_cache=not no_cache), quiet=quiet
-    )
+            pipe = pipeline_from_options(ds, tokenizer, template, mask, max_length, "chosen")
+            facts = run_with_progress(collect_token_facts(ds, pipe), quiet=quiet)
+        result = run_with_progress(
+            scan(ds, settings, token_facts=facts, use_cache=not no_cache), quiet=quiet
+        )
+        cluster_result = _clusters(ds, embed_model, quiet) if clusters else None
     out = result.to_json()
-    cluster_result = _clusters(ds, embed_model, quiet) if clusters else None
     if cluster_result is not None:
         # top-level `clusters` ([{"id", "size", "keywords", ...}]) and `rows`
         # ([{"split", "row", "cluster", "x", "y"}]), as documented
         out.update(cluster_result.to_json())
     if json_out is not None:
-        text = json.dumps(out, ensure_ascii=False, indent=1)
+        from inspector.core.safe_text import dumps
+
+        text = dumps(out, indent=1)
         if quiet:
             click.echo(text)
         else:

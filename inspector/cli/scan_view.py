@@ -6,7 +6,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from inspector.cli.common import marked, plain
 from inspector.cli.tables import Col, fit_table
+from inspector.core.safe_text import safe_line
 
 #: Example groups / hits listed per section before "... and N more".
 SHOW = 5
@@ -14,7 +16,7 @@ SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 
 def _where(item: dict) -> str:
-    return f"{item['split']}:{item['row']}"
+    return safe_line(f"{item['split']}:{item['row']}")
 
 
 def _file_name(path: str) -> str:
@@ -22,7 +24,8 @@ def _file_name(path: str) -> str:
 
 
 def _clip(text: str, limit: int = 70) -> str:
-    flat = " ".join(str(text).split())
+    """Data on one line of a table: whitespace collapsed, controls shown, cut at `limit`."""
+    flat = safe_line(" ".join(str(text).split()))
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
@@ -32,7 +35,8 @@ def print_summary(result, clusters=None, json_out=None, console: Console | None 
     rows = sum(result.splits.values())
     splits = ", ".join(f"{s} {n:,}" for s, n in result.splits.items())
     console.print(
-        f"[bold]{result.path}[/]  format: [bold cyan]{result.format}[/]  rows: {rows:,} ({splits})"
+        f"[bold]{marked(result.path)}[/]  format: [bold cyan]{result.format}[/]  rows: {rows:,} "
+        f"({marked(splits)})"
     )
     _flags(console, result)
     _duplicates(console, result)
@@ -43,7 +47,7 @@ def print_summary(result, clusters=None, json_out=None, console: Console | None 
     if clusters is not None:
         _clusters(console, clusters)
     if json_out is not None:
-        console.print(f"full result: {json_out}")
+        console.print(f"full result: {marked(json_out)}")
 
 
 def _problems(console: Console, problems: list[dict], shown: int = 5) -> None:
@@ -51,7 +55,7 @@ def _problems(console: Console, problems: list[dict], shown: int = 5) -> None:
     n = len(problems)
     console.print(f"[bold red]{n:,} rows could not be normalized[/] (code invalid_row):")
     for p in problems[:shown]:
-        console.print(f"  {p['split']}:{p['row']}  {p['reason']}", markup=False)
+        console.print(plain(f"  {p['split']}:{p['row']}  {p['reason']}"))
     if len(problems) > shown:
         console.print(f"  … and {len(problems) - shown:,} more (all in the --json output)")
 
@@ -68,7 +72,7 @@ def _flags(console: Console, result) -> None:
     for code, items in flags.items():
         severity = result.codes.get(code, {}).get("severity", "")
         ex = first[code]
-        example = Text(f"{_where(ex)} ", style="dim")
+        example = Text(safe_line(f"{_where(ex)} "), style="dim")
         example.append(_clip(ex["evidence"]))
         rows.append(
             [
@@ -102,7 +106,7 @@ def _duplicates(console: Console, result) -> None:
                 f"{len(groups):,}",
                 f"{members:,}",
                 f"{members - len(groups):,}",
-                example,
+                plain(example),
             ]
         )
     cols = [
@@ -118,7 +122,7 @@ def _duplicates(console: Console, result) -> None:
         console.print(
             f"[yellow]{len(result.conflicting_prompts):,} prompts have different answers[/] "
             "(conflicting labels), e.g. "
-            + ", ".join(_where(m) for m in result.conflicting_prompts[0][:6])
+            + marked(", ".join(_where(m) for m in result.conflicting_prompts[0][:6]))
         )
     if result.sweep:
         sweep = Table(title="near-duplicate rows removed by threshold", title_justify="left")
@@ -136,7 +140,7 @@ def _contamination(console: Console, result) -> None:
     hits = result.contamination
     if not hits:
         names = ", ".join(_file_name(a[0]) for a in against)
-        console.print(f"[green]no contamination found[/] against {names}")
+        console.print(f"[green]no contamination found[/] against {marked(names)}")
         return
     cols = [
         Col("row"),
@@ -146,7 +150,13 @@ def _contamination(console: Console, result) -> None:
         Col("overlap", wrap=True),
     ]
     rows = [
-        [_where(h), h["against"], str(h["item"]), h["kind"], _clip(h["ngram"], 80)]
+        [
+            plain(_where(h)),
+            plain(h["against"]),
+            plain(h["item"]),
+            h["kind"],
+            plain(_clip(h["ngram"], 80)),
+        ]
         for h in hits[: SHOW * 4]
     ]
     table = fit_table(f"contamination ({len(hits):,} rows)", cols, rows, console.width)
@@ -163,7 +173,7 @@ def _leakage(console: Console, result) -> None:
         return
     console.print(f"[bold red]{len(result.leakage):,} duplicate groups cross splits[/] (leakage):")
     for g in result.leakage[:SHOW]:
-        console.print(f"  {g['kind']}: " + ", ".join(_where(m) for m in g["rows"][:8]))
+        console.print(f"  {g['kind']}: " + marked(", ".join(_where(m) for m in g["rows"][:8])))
     if len(result.leakage) > SHOW:
         console.print(f"  ... and {len(result.leakage) - SHOW:,} more (see --json)")
 
@@ -176,7 +186,7 @@ def _clusters(console: Console, clusters) -> None:
         Col("example", wrap=True, priority=1),
     ]
     rows = [
-        [str(cid), f"{size:,}", keywords, _clip(example, 60)]
+        [str(cid), f"{size:,}", plain(keywords), plain(_clip(example, 60))]
         for cid, size, keywords, example in clusters.table_rows()
     ]
     console.print(fit_table("clusters", cols, rows, console.width))

@@ -11,11 +11,15 @@ shows where it differs. ``--json`` prints any of them as one JSON object.
 
 from __future__ import annotations
 
-import json
-
 import click
 
-from inspector.cli.common import dataset_options, handle_input_errors, open_from_options
+from inspector.cli.common import (
+    dataset_options,
+    emit_json,
+    handle_input_errors,
+    json_stdout,
+    open_from_options,
+)
 from inspector.cli.progress import run_with_progress
 from inspector.cli.token_options import pipeline_from_options, token_options
 from inspector.core.errors import InputError
@@ -137,43 +141,46 @@ def command(
         raise click.UsageError(
             "choose one view: --row N, --stats, --pack N, --lint-template or --compare trl"
         )
-    ds = open_from_options(path, fmt, column_map, state_dir)
-    split = _pick_split(ds, split)
-    pipeline = pipeline_from_options(ds, tokenizer, template, mask, max_length, side)
+    with json_stdout(as_json):
+        ds = open_from_options(path, fmt, column_map, state_dir)
+        split = _pick_split(ds, split)
+        pipeline = pipeline_from_options(ds, tokenizer, template, mask, max_length, side)
+        if compare:
+            from inspector.core.tokens.trl_compare import compare_with_trl
+
+            found = run_with_progress(
+                compare_with_trl(ds, split, pipeline, rows=compare_rows), quiet=as_json
+            ).to_json()
+        elif lint_template:
+            from inspector.core.tokens.template_lint import lint_template as run_lint
+
+            found = run_lint(pipeline).to_json()
+        elif stats:
+            report = _stats(ds, split, pipeline, pack_lengths, batch_size, as_json)
+        elif pack_length is not None:
+            shown = _pack(ds, split, pipeline, pack_length, pack_index, strategy, as_json)
+        else:
+            encoded = _encode_row(ds, split, row or 0, pipeline)
     from inspector.cli import tokens_view as view
 
-    if compare:
-        from inspector.core.tokens.trl_compare import compare_with_trl
-
-        found = run_with_progress(
-            compare_with_trl(ds, split, pipeline, rows=compare_rows), quiet=as_json
-        ).to_json()
+    if compare or lint_template:
         if as_json:
-            click.echo(json.dumps(found, ensure_ascii=False, indent=2))
-        else:
+            emit_json(found, indent=2)
+        elif compare:
             view.print_compare(found)
-    elif lint_template:
-        from inspector.core.tokens.template_lint import lint_template as run_lint
-
-        found = run_lint(pipeline).to_json()
-        if as_json:
-            click.echo(json.dumps(found, ensure_ascii=False, indent=2))
         else:
             view.print_template_lint(found)
     elif stats:
-        report = _stats(ds, split, pipeline, pack_lengths, batch_size, as_json)
         if as_json:
-            click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+            emit_json(report, indent=2)
         else:
             view.print_stats(report)
     elif pack_length is not None:
-        shown = _pack(ds, split, pipeline, pack_length, pack_index, strategy, as_json)
         if as_json:
-            click.echo(json.dumps(shown["json"], ensure_ascii=False))
+            emit_json(shown["json"])
         else:
             view.print_pack(shown, pipeline)
     else:
-        encoded = _encode_row(ds, split, row or 0, pipeline)
         if as_json:
             out = {
                 "split": split,
@@ -181,7 +188,7 @@ def command(
                 **encoded.to_json(),
                 "tokenizer": pipeline.describe()["tokenizer_name"],
             }
-            click.echo(json.dumps(out, ensure_ascii=False))
+            emit_json(out)
         else:
             view.print_row(encoded, split, row or 0, pipeline, ids)
 

@@ -6,7 +6,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from inspector.cli.common import marked, plain
 from inspector.cli.tables import Col, fit_table
+from inspector.core.safe_text import safe_line, safe_text
 from inspector.core.tokens import IGNORE_INDEX, byte_chars, visible
 
 # Two shades each, alternating token by token so that token boundaries stay visible.
@@ -22,8 +24,8 @@ def _token_text(text: str, offsets: tuple[int, int], token: str, special: bool) 
     start, end = offsets
     shown = text[start:end] if end > start else token
     if special:
-        return f"⟨{shown}⟩"
-    return visible(shown).replace("\n", "↵\n").replace("\t", "→")
+        return f"⟨{safe_line(shown)}⟩"
+    return safe_text(visible(shown)).replace("\n", "↵\n").replace("\t", "→")
 
 
 def _tokens_line(row, start: int = 0, stop: int | None = None, cut: int | None = None) -> Text:
@@ -43,7 +45,7 @@ def _tokens_line(row, start: int = 0, stop: int | None = None, cut: int | None =
         if char == "":  # a leading byte: the character is shown once, on its last byte
             out.append(BYTE_MARK, style=f"{style} dim")
         elif char is not None:
-            out.append(char, style=style)
+            out.append(safe_text(char), style=style)
         else:
             out.append(
                 _token_text(text, row.offsets[i], row.tokens[i], row.special[i]), style=style
@@ -67,8 +69,8 @@ def print_row(row, split: str, index: int, pipeline, ids: bool) -> None:
     console = Console()
     desc = pipeline.describe()
     head = (
-        f"[bold]{split} row {index}[/]  template [cyan]{row.rendered.template}[/]  mask "
-        f"[cyan]{row.mask}[/]  tokenizer [cyan]{desc['tokenizer_name']}[/]"
+        f"[bold]{marked(split)} row {index}[/]  template [cyan]{row.rendered.template}[/]  mask "
+        f"[cyan]{row.mask}[/]  tokenizer [cyan]{marked(desc['tokenizer_name'])}[/]"
     )
     console.print(head, highlight=False)
     status = f"{row.total_tokens:,} tokens, {row.trained_tokens:,} trained"
@@ -90,10 +92,10 @@ def print_row(row, split: str, index: int, pipeline, ids: bool) -> None:
             table.add_row(
                 str(i),
                 str(row.input_ids[i]),
-                repr(row.tokens[i]),
+                plain(repr(row.tokens[i])),
                 str(label),
-                row.roles[i],
-                row.parts[i],
+                plain(row.roles[i]),
+                plain(row.parts[i]),
                 style=style,
             )
         console.print(table)
@@ -107,10 +109,10 @@ def print_stats(report: dict) -> None:
     console = Console()
     s = report["settings"]
     console.print(
-        f"[bold]{report['path']}[/] split [bold]{report['split']}[/]: "
+        f"[bold]{marked(report['path'])}[/] split [bold]{marked(report['split'])}[/]: "
         f"{report['rows']:,} rows, template [cyan]{s['template']}[/], mask "
         f"[cyan]{s['mask']}[/], max_length {s['max_length']:,}, tokenizer "
-        f"[cyan]{s['tokenizer_name']}[/]",
+        f"[cyan]{marked(s['tokenizer_name'])}[/]",
         highlight=False,
     )
     stats = ("min", "p50", "p90", "p95", "p99", "max", "mean")
@@ -197,7 +199,8 @@ def print_stats(report: dict) -> None:
     if report["problem_count"]:
         console.print(
             f"[bold red]{report['problem_count']:,} rows could not be tokenized[/], "
-            "first: " + "; ".join(f"row {p['row']}: {p['reason']}" for p in report["problems"][:3]),
+            "first: "
+            + marked("; ".join(f"row {p['row']}: {p['reason']}" for p in report["problems"][:3])),
             highlight=False,
         )
 
@@ -257,7 +260,7 @@ def print_markers(console: Console, markers: dict) -> None:
         if s["rows_with_instruction_template"]:
             option += f" --instruction-template {s['instruction_template']!r}"
         table.add_row(
-            Text(option),
+            Text(safe_line(option)),
             f"{s['rows']:,}",
             f"{s['rows_without']:,}",
             ", ".join(map(str, s["rows_without_examples"][:6])),
@@ -283,7 +286,7 @@ def print_template_lint(found: dict, console: Console | None = None) -> None:
         table.add_row(
             Text(f["severity"], style=SEVERITY_STYLE[f["severity"]]),
             f["code"],
-            Text(f["evidence"]),
+            Text(safe_text(f["evidence"])),
             f["description"],
         )
     console.print(table)
@@ -322,9 +325,9 @@ def print_compare(found: dict) -> None:
         )
         side.add_column("inspector", ratio=1)
         side.add_column("TRL", ratio=1)
-        side.add_row(Text(visible(e["inspector"])), Text(visible(e["trl"])))
+        side.add_row(Text(safe_text(visible(e["inspector"]))), Text(safe_text(visible(e["trl"]))))
         console.print(side)
     for message in found["trl_messages"][:3]:
-        console.print(Text(f"TRL said: {message}", style="grey50"))
+        console.print(Text(f"TRL said: {safe_line(message)}", style="grey50"))
     if found["skipped"]:
         console.print(f"{len(found['skipped']):,} rows skipped (could not be tokenized)")

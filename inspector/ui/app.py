@@ -27,6 +27,7 @@ from .dataset import DatasetLoader
 from .exporting import Exporter
 from .messages import AnalysisUpdated, OpenRow, ShowRows
 from .quiet import QuietStart
+from .safe_lines import NoControls
 from .themes import DEFAULT_THEME, register_themes
 from .widgets.bars import VIEWS
 from .workers import WorkerRouter
@@ -75,7 +76,12 @@ class InspectorApp(App):
     their results and indexes), `dataset` (completing a reopened dataset), `exporter` (the `e`
     dialog and its worker), `quiet` (work that waits for a pause in the typing), and
     `workers_router`, which handles the end of every worker and shows every failure alike.
+    Every line it draws passes `no_controls` last (see `safe_lines`).
     """
+
+    #: The filter instance (tests set `app.no_controls = NoControls(enabled=False)` to check
+    #: that the renderables alone already show every control).
+    no_controls = NoControls()
 
     CSS_PATH = "app.tcss"
     TITLE = "inspector"
@@ -108,6 +114,12 @@ class InspectorApp(App):
         Binding("escape", "back", "Back", show=False, id="app.back"),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
+
+    def get_line_filters(self):
+        filters = list(super().get_line_filters())
+        if self.no_controls.enabled:
+            filters.append(self.no_controls)
+        return filters
 
     def __init__(
         self,

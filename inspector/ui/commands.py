@@ -8,6 +8,8 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.markup import escape
 
+from inspector.core.safe_text import safe_line
+
 from .analyses.state import CANCELLED, FAILED, QUEUED, RUNNING, SKIPPED
 from .bulk import bulk_actions
 from .screens.base import STAY_KEY
@@ -82,7 +84,9 @@ class InspectorCommands(Provider):
 
     async def discover(self) -> Hits:
         for title, callback, help_text in self._commands():
-            yield DiscoveryHit(escape(title), callback, text=title, help=escape(help_text))
+            yield DiscoveryHit(
+                escape(safe_line(title)), callback, text=title, help=escape(safe_line(help_text))
+            )
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -92,8 +96,8 @@ class InspectorCommands(Provider):
                 # Titles hold data (flag codes, keywords, searches): never read them as markup.
                 yield Hit(
                     score,
-                    matcher.highlight(escape(title)),
+                    matcher.highlight(escape(safe_line(title))),
                     callback,
                     text=title,
-                    help=escape(help_text),
+                    help=escape(safe_line(help_text)),
                 )

@@ -15,6 +15,8 @@ import threading
 import time
 from pathlib import Path
 
+from inspector.core.safe_text import safe_line
+
 from .screens.dialogs import AskText, Choose
 from .workers import Route
 
@@ -90,11 +92,15 @@ class Exporter:
             self.start(out)
             return
         fresh = free_name(out)
-        choices: list[tuple[str, object]] = [(f"write to a new folder: {fresh}", ("new", fresh))]
+        choices: list[tuple[str, object]] = [
+            (safe_line(f"write to a new folder: {fresh}"), ("new", fresh))
+        ]
         if earlier_export(out):
-            choices.insert(0, (f"replace the earlier export in {out}", ("replace", out)))
+            choices.insert(0, (safe_line(f"replace the earlier export in {out}"), ("replace", out)))
         else:
-            choices.append((f"({out} is not an earlier export: it is never replaced)", None))
+            choices.append(
+                (safe_line(f"({out} is not an earlier export: it is never replaced)"), None)
+            )
         choices.append(("cancel", ("cancel", None)))
 
         def decided(choice) -> None:
@@ -103,12 +109,12 @@ class Exporter:
             how, folder = choice
             self.start(folder, replace=how == "replace")
 
-        self.app.push_screen(Choose(f"{out} already exists", choices), decided)
+        self.app.push_screen(Choose(safe_line(f"{out} already exists"), choices), decided)
 
     def start(self, out: Path, *, replace: bool = False) -> None:
         """Export to `out` in a thread worker (`replace`: an earlier export there goes)."""
         self.cancel = cancel = threading.Event()
-        self.app.notify(f"exporting to {out} …", timeout=3, markup=False)
+        self.app.notify(safe_line(f"exporting to {out} …"), timeout=3, markup=False)
         self.app.run_worker(
             lambda: self._export(out, replace, cancel),
             thread=True,
@@ -143,7 +149,9 @@ class Exporter:
     def _succeeded(self, worker) -> None:
         result = worker.result
         kept = result.manifest.get("rows", {}).get("kept", 0)
-        self.app.notify(f"exported {kept:,} rows to {result.path}", timeout=8, markup=False)
+        self.app.notify(
+            safe_line(f"exported {kept:,} rows to {result.path}"), timeout=8, markup=False
+        )
         self._ended()
 
     def _ended(self) -> None:

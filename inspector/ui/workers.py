@@ -17,6 +17,7 @@ from textual.worker import Worker, WorkerState
 
 from inspector.core.errors import InputError
 from inspector.core.progress import Cancelled
+from inspector.core.safe_text import safe_text
 
 
 def describe_error(err: BaseException | None) -> str:
@@ -79,4 +80,4 @@ class WorkerRouter:
             self.show(f"{what} failed: {error}")
 
     def show(self, message: str) -> None:
-        self.app.notify(message, severity="error", timeout=10, markup=False)
+        self.app.notify(safe_text(message), severity="error", timeout=10, markup=False)

@@ -23,6 +23,7 @@ _EXPORTS = {
     "TokenSettings": "tokenize",
     "assemble": "pack",
     "byte_chars": "bytetokens",
+    "check_tokenizer_spec": "tokenizer",
     "facts_from_conversations": "facts",
     "facts_key": "facts",
     "get_template": "templates",

@@ -209,7 +209,7 @@ def refuse_custom_code(spec: str, folder: Path) -> None:
     )
 
 
-def check_spec(spec: str | os.PathLike | None) -> None:
+def check_tokenizer_spec(spec: str | os.PathLike | None) -> None:
     """Refuse at once, reading only small JSON files, a `--tokenizer` folder that needs custom
     code (the app calls it before its first frame; a full load happens later, in a worker)."""
     if spec is None:

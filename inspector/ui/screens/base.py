@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList
 
 from inspector.core.reasons import drop_reason
+from inspector.core.safe_text import safe_line
 
 from .. import triage
 from ..bulk import bulk_actions
@@ -72,7 +73,7 @@ class ViewScreen(Screen):
         """Decisions changed (by this view, another, undo or redo)."""
 
     def status(self, message: str) -> None:
-        self.query_one(StatusLine).set_message(message)
+        self.query_one(StatusLine).set_message(safe_line(message))
 
     def analysis_or_panel(self, name: str, body_id: str):
         """The finished analysis `name`, with the view's body shown; or None, with the

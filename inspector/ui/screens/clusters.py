@@ -9,6 +9,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from inspector.core.safe_text import safe_line
+
 from ..messages import ShowRows
 from ..widgets.braille_map import BrailleMap
 from ..widgets.charts import share
@@ -63,7 +65,9 @@ class ClustersScreen(TriageScreen):
             words = ", ".join(c.get("keywords", [])[:5])
             name = f"{c['id']:>3}" if c["id"] >= 0 else "  –"
             line = Text(
-                f"{name} {c['size']:>6,} {share(c.get('share', c['size'] / total)):>6}  {words}",
+                safe_line(
+                    f"{name} {c['size']:>6,} {share(c.get('share', c['size'] / total)):>6}  {words}"
+                ),
                 no_wrap=True,
                 overflow="ellipsis",
             )

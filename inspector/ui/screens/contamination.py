@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -10,6 +11,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from inspector.core.errors import RowError
+from inspector.core.safe_text import safe_line
 
 from ..messages import OpenRow
 from ..previews import one_line
@@ -76,7 +78,7 @@ class ContaminationScreen(TriageScreen):
             against = ", ".join(str(p) for p in s.settings.against)
             hits.add_option(
                 Option(
-                    f"no contamination found against {against}"
+                    safe_line(f"no contamination found against {against}")
                     if against
                     else "no benchmark given: reopen with --against FILE to check for it",
                     disabled=True,
@@ -112,8 +114,10 @@ class ContaminationScreen(TriageScreen):
         ngram = str(hit.get("ngram", ""))
         item = hit.get("item_text") or hit.get("text") or str(hit.get("item", ""))
         table = Table(expand=True, box=None, padding=(0, 1))
-        table.add_column(f"training row {s.label(hit['gid'])}", ratio=1)
-        table.add_column(f"{hit.get('against', 'test')} item {hit.get('item', '')}", ratio=1)
+        table.add_column(Text(safe_line(f"training row {s.label(hit['gid'])}")), ratio=1)
+        table.add_column(
+            Text(safe_line(f"{hit.get('against', 'test')} item {hit.get('item', '')}")), ratio=1
+        )
         table.add_row(highlight(text, [ngram], style), highlight(str(item), [ngram], style))
         detail.update(table)
         self.status(f"row {s.label(hit['gid'])} shares “{one_line(ngram, 60)}” · d drops it")

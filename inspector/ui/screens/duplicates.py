@@ -11,6 +11,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from inspector.core.errors import RowError
+from inspector.core.safe_text import safe_line, safe_text
 
 from ..messages import ShowRows
 from ..previews import Previews
@@ -143,7 +144,7 @@ class DuplicatesScreen(TriageScreen):
             what = "keeper" if g == keeper else "duplicate"
             if g == members[0]:
                 what += " (representative)" if g == keeper else " · representative"
-            table.add_column(f"{s.label(g)} {what} {decision}".strip(), ratio=1)
+            table.add_column(Text(safe_line(f"{s.label(g)} {what} {decision}".strip())), ratio=1)
             # Words that differ from the keeper (the keeper: from the first other member).
             base = texts[1][0] if j == 0 and len(texts) > 1 else texts[0][0]
             cell = marked(plain, differing(base, plain) if len(texts) > 1 else set(), diff)
@@ -171,7 +172,7 @@ class DuplicatesScreen(TriageScreen):
         try:
             conv = self.app.session.ds.conversation(split, row)
         except RowError as err:
-            return f"⚠ {err.reason}", []
+            return safe_text(f"⚠ {err.reason}"), []
         parts, roles, at = [], [], 0
         turns = [(t.role, t.content) for t in conv.turns]
         for side, name in ((conv.chosen, "chosen"), (conv.rejected, "rejected")):
@@ -179,8 +180,9 @@ class DuplicatesScreen(TriageScreen):
         for who, content in turns:
             if not content:
                 continue
-            head = f"{who}\n"
-            body = content[: MEMBER_CHARS - at] + "\n\n"
+            # Controls become visible placeholders before positions are counted.
+            head = safe_line(who) + "\n"
+            body = safe_text(content[: MEMBER_CHARS - at]) + "\n\n"
             roles.append((at, at + len(head) - 1))
             parts += [head, body]
             at += len(head) + len(body)

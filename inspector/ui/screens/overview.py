@@ -11,6 +11,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 
+from inspector.core.safe_text import safe_line
+
 from ..widgets.charts import counts_table, histogram
 from ..widgets.gated import Gated
 from .base import ViewScreen
@@ -71,16 +73,16 @@ class OverviewScreen(ViewScreen):
         t = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1))
         t.add_column(style="italic", no_wrap=True)
         t.add_column()
-        t.add_row("path", str(ds.path))
+        t.add_row("path", Text(safe_line(ds.path)))
         t.add_row("format", ds.format)
         mapped = {k: v for k, v in ds.column_map.items() if k != v}
         if mapped:
-            t.add_row("columns", ", ".join(f"{k} ← {v}" for k, v in mapped.items()))
-        t.add_row("files", ", ".join(f.name for f in ds.files))
-        t.add_row(
-            "rows",
-            f"{s.total:,}  (" + ", ".join(f"{sp} {ds.num_rows(sp):,}" for sp in s.splits) + ")",
-        )
+            t.add_row(
+                "columns", Text(safe_line(", ".join(f"{k} ← {v}" for k, v in mapped.items())))
+            )
+        t.add_row("files", Text(safe_line(", ".join(f.name for f in ds.files))))
+        splits = ", ".join(f"{sp} {ds.num_rows(sp):,}" for sp in s.splits)
+        t.add_row("rows", Text(safe_line(f"{s.total:,}  ({splits})")))
         return t
 
     def render_decisions(self):
@@ -112,7 +114,7 @@ class OverviewScreen(ViewScreen):
             t.add_column(col, justify="left" if col == "role" else "right", no_wrap=True)
         for role, r in summary.get("roles", {}).items():
             t.add_row(
-                role,
+                Text(safe_line(role)),
                 f"{r['turns']:,}",
                 f"{r['mean']:,.0f}",
                 f"{r['p50']:,}",
@@ -127,7 +129,7 @@ class OverviewScreen(ViewScreen):
             style="bold" if problems else "",
         )
         for p in problems[:5]:
-            note.append(f"\n  {p['split']} row {p['row']}: {p['reason']}")
+            note.append("\n" + safe_line(f"  {p['split']} row {p['row']}: {p['reason']}"))
         return Group(Text("characters per turn", style="italic"), t, note)
 
     def render_tokens(self):

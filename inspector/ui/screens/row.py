@@ -12,6 +12,7 @@ from textual.widgets import OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
 from inspector.core.errors import RowError
+from inspector.core.safe_text import safe_line, safe_text
 
 from ..adapters import tokenize_row
 from ..messages import OpenRow
@@ -107,19 +108,20 @@ class RowScreen(TriageScreen):
         if self.conversation is not None:
             self.tokenize(self.conversation)
         else:
-            self.query_one("#row-tokens", TokenView).update(self.problem or "")
+            self.query_one("#row-tokens", TokenView).update(Text(safe_text(self.problem or "")))
 
     def show_head(self) -> None:
         s = self.app.session
         head = Text()
-        head.append(f" row {s.label(self.gid)}", style="bold")
+        head.append(safe_line(f" row {s.label(self.gid)}"), style="bold")
         if len(self.walk) > 1 and self.pos is not None:
             head.append(f"  {self.pos + 1:,}/{len(self.walk):,}")
         decision = s.decisions.of(self.gid)
         if decision:
             reason = s.decisions.reasons.get(self.gid)
             head.append(
-                f"  {decision.upper()}" + (f" ({reason})" if reason else ""), style="bold reverse"
+                safe_line(f"  {decision.upper()}" + (f" ({reason})" if reason else "")),
+                style="bold reverse",
             )
         flags = self.app.analyses.index("flags")
         if flags is not None and flags.flags_of.get(self.gid):
@@ -140,7 +142,8 @@ class RowScreen(TriageScreen):
             row = tokenize_row(self.app.session, conv)
         except Exception as err:  # shown in this tab only; the rest of the row view works
             self.app.call_from_thread(
-                view.update, Text(f"cannot tokenize this row: {type(err).__name__}: {err}")
+                view.update,
+                Text(safe_text(f"cannot tokenize this row: {type(err).__name__}: {err}")),
             )
             return
         self.app.call_from_thread(view.show, row)
@@ -154,10 +157,10 @@ class RowScreen(TriageScreen):
         findings = scan.findings_of.get(self.gid, []) if scan is not None else []
         for f in findings:
             text.append(f["code"], style="bold")
-            text.append(f"  {f.get('severity', '')}  {f.get('where', '')}\n")
+            text.append(safe_line(f"  {f.get('severity', '')}  {f.get('where', '')}") + "\n")
             if f.get("evidence"):
                 text.append("  evidence: ")
-                text.append(str(f["evidence"]), style="reverse")
+                text.append(safe_text(f["evidence"]), style="reverse")
                 text.append("\n")
         shown = {f["code"] for f in findings}
         tokens = self.app.analyses.index("tokens")
@@ -168,8 +171,8 @@ class RowScreen(TriageScreen):
         if scan is not None and self.gid in scan.contaminated_set:
             for hit in (h for h in scan.hits if h["gid"] == self.gid):
                 text.append("contaminated", style="bold")
-                text.append(f"  matches {hit.get('against')} item {hit.get('item')}: ")
-                text.append(str(hit.get("ngram", "")), style="reverse")
+                text.append(safe_line(f"  matches {hit.get('against')} item {hit.get('item')}: "))
+                text.append(safe_text(hit.get("ngram", "")), style="reverse")
                 text.append("\n")
         if not text.plain:
             text.append("no flag on this row")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from inspector.core.safe_text import safe_line
+
 from ..analyses.state import FAILED, QUEUED, RUNNING
 
 #: The top-level views, their number keys and tab titles (short enough for 80 columns).
@@ -40,7 +42,7 @@ class ViewBar(Static):
         fmt = f"{session.ds.format} "
         room = width - sum(len(label) for _, label in tabs) - len(fmt) - 2
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f" {middle_cut(session.name, max(room, 8))} ", style="bold")
+        text.append(f" {middle_cut(safe_line(session.name), max(room, 8))} ", style="bold")
         text.append(fmt, style="italic")
         for name, label in tabs:
             text.append(label, style="reverse bold" if name == self.current else "")

@@ -6,6 +6,8 @@ import numpy as np
 from rich.table import Table
 from rich.text import Text
 
+from inspector.core.safe_text import safe_line
+
 BLOCKS = " ▏▎▍▌▋▊▉█"
 
 
@@ -18,7 +20,7 @@ def share(fraction: float) -> str:
 
 def line(text: str) -> Text:
     """One line of a list: never wrapped, cut with an ellipsis at the widget's edge."""
-    return Text(text, no_wrap=True, overflow="ellipsis")
+    return Text(safe_line(text), no_wrap=True, overflow="ellipsis")
 
 
 def hbar(fraction: float, width: int) -> str:
@@ -79,5 +81,5 @@ def counts_table(
     top = max(1, max(n for _, n in rows))
     for name, n in sorted(rows, key=lambda r: -r[1]):
         part = f" {share(n / total):>5}" if total else ""
-        table.add_row(name, f"{n:,}", hbar(n / top, width) + part)
+        table.add_row(Text(safe_line(name)), f"{n:,}", hbar(n / top, width) + part)
     return table

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from inspector.core.safe_text import safe_line, safe_text
 from inspector.core.tokens import trained_turns
 
 #: Caps what one turn shows: a multi-megabyte row must not freeze the terminal.
@@ -17,11 +18,12 @@ MAX_TURN_CHARS = 20_000
 
 
 def highlight(text: str, needles: list[str], style: Style) -> Text:
-    """`text` with every occurrence of each needle (any case) styled."""
-    out = Text(text[:MAX_TURN_CHARS])
+    """`text` with every occurrence of each needle (any case) styled; terminal controls in
+    both are shown as placeholders (`safe_text`), so the needles still match."""
+    out = Text(safe_text(text[:MAX_TURN_CHARS]))
     if len(text) > MAX_TURN_CHARS:
         out.append(f"\n… {len(text) - MAX_TURN_CHARS:,} more characters", style="italic")
-    for needle in needles:
+    for needle in map(safe_text, needles):
         if needle:
             for m in re.finditer(re.escape(needle), out.plain, flags=re.IGNORECASE):
                 out.stylize(style, m.start(), m.end())
@@ -78,20 +80,24 @@ class ConversationView(Static):
 
     def build(self) -> RenderableType:
         if self.conversation is None:
-            text = Text(f"this row cannot be shown: {self.problem}" if self.problem else "")
+            text = Text(
+                safe_text(f"this row cannot be shown: {self.problem}") if self.problem else ""
+            )
             if self.raw:
                 text.append("\n\nthe row as stored:\n", style="bold")
-                text.append(self.raw)
+                text.append(safe_text(self.raw))
             return text
         conv = self.conversation
         parts: list[RenderableType] = []
         if conv.extra:
             meta = ", ".join(f"{k}={str(v)[:40]}" for k, v in list(conv.extra.items())[:6])
-            parts.append(Text(meta, style=self.get_component_rich_style("conversation--meta")))
+            parts.append(
+                Text(safe_text(meta), style=self.get_component_rich_style("conversation--meta"))
+            )
         if conv.tools:
             parts.append(
                 Text(
-                    f"tools: {conv.tools[:300]}",
+                    safe_text(f"tools: {conv.tools[:300]}"),
                     style=self.get_component_rich_style("conversation--meta"),
                 )
             )
@@ -131,11 +137,13 @@ class ConversationView(Static):
         out: list[RenderableType] = []
         for i, turn in enumerate(turns, offset):
             is_trained = i in trained
-            head = Text(f"── {turn.role}", style=trained_style if is_trained else role_style)
+            head = Text(
+                safe_line(f"── {turn.role}"), style=trained_style if is_trained else role_style
+            )
             if turn.source_role and turn.source_role != turn.role:
-                head.append(f" ({turn.source_role})")
+                head.append(safe_line(f" ({turn.source_role})"))
             if turn.name:
-                head.append(f" name={turn.name}")
+                head.append(safe_line(f" name={turn.name}"))
             if is_trained:
                 head.append("  trained")
             out.append(head)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from inspector.core.safe_text import safe_text
+
 from ..analyses.state import CANCELLED, FAILED, RUNNING, SKIPPED
 
 
@@ -29,7 +31,7 @@ class AnalysisPanel(Static):
         text = Text()
         if state.status == FAILED:
             text.append(f"{state.spec.title} failed\n\n", style="bold")
-            text.append(state.error or "unknown error")
+            text.append(safe_text(state.error or "unknown error"))
             text.append(
                 "\n\nThe other views keep working. Run it again from the command "
                 'palette (ctrl+p, "run analysis").',
@@ -38,7 +40,7 @@ class AnalysisPanel(Static):
         elif state.status in (CANCELLED, SKIPPED):
             text.append(state.describe())
         else:
-            text.append(state.describe())
+            text.append(safe_text(state.describe()))
             if state.status == RUNNING:
                 text.append("\n" + bar(state.fraction, 40))
             text.append("\n\nX cancels it; the other views keep working.", style="italic")

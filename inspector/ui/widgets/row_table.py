@@ -23,6 +23,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from inspector.core.safe_text import safe_line
+
 
 @dataclass(frozen=True)
 class Column:
@@ -302,7 +304,8 @@ class RowTable(ScrollView, can_focus=True, inherit_bindings=False):
 
 
 def _fit(text: str, width: int, right: bool = False) -> str:
-    """`text` cut or padded to exactly `width` cells."""
+    """`text` cut or padded to exactly `width` cells, terminal controls shown (`safe_line`)."""
+    text = safe_line(text)
     if text.isascii():  # one cell per character: plain slicing (the common, fast case)
         if len(text) > width:
             return text[: width - 1] + "…" if width > 1 else text[:width]

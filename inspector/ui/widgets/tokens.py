@@ -7,6 +7,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static
 
+from inspector.core.safe_text import safe_text
 from inspector.core.tokens import byte_chars, visible
 
 #: Tokens drawn at most (a 100k-token row must not freeze the terminal).
@@ -20,7 +21,7 @@ def token_text(token: str) -> str:
         return _SPACE_MARKS[token]
     for mark, repl in (("▁", " "), ("Ġ", " "), ("Ċ", "↵\n")):
         token = token.replace(mark, repl)
-    return visible(token)
+    return safe_text(visible(token))
 
 
 class TokenView(Static):
@@ -97,7 +98,8 @@ class TokenView(Static):
             if char == "":
                 body.append("·", style(cls) + dim)
             else:
-                body.append(token_text(row.tokens[i]) if char is None else char, style(cls))
+                shown = token_text(row.tokens[i]) if char is None else safe_text(char)
+                body.append(shown, style(cls))
         if len(row.tokens) > n:
             body.append(f"\n… {len(row.tokens) - n:,} more tokens", style("token-view--legend"))
         return Group(legend, facts, Text(""), body)
