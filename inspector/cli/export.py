@@ -10,7 +10,7 @@ import click
 
 from inspector.cli.common import dataset_options, handle_input_errors, open_from_options
 from inspector.cli.progress import run_with_progress
-from inspector.cli.token_options import pipeline_from_options, token_options
+from inspector.cli.token_options import MAX_TOKENS, pipeline_from_options, token_options
 
 #: Flags the scan can only raise from token facts (so the tokenizer options apply to them).
 TOKEN_FLAGS = ("too_long", "no_trained_tokens")
@@ -89,7 +89,7 @@ def _what(value: str) -> tuple[str, ...]:
 @token_options
 @click.option(
     "--pack-length",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_TOKENS),
     default=None,
     help="Tokens per pack for --what packed (default: --max-length).",
 )

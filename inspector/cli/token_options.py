@@ -12,6 +12,9 @@ import click
 
 from inspector.core.tokens import DEFAULT_MAX_LENGTH, MASK_MODES, SIDES, TEMPLATE_NAMES
 
+#: The largest --max-length / --pack-length: token ids and positions are stored as int32.
+MAX_TOKENS = 2**31 - 1
+
 
 def token_options(
     func=None,
@@ -54,7 +57,7 @@ def token_options(
     )
     @click.option(
         "--max-length",
-        type=click.IntRange(min=1),
+        type=click.IntRange(min=1, max=MAX_TOKENS),
         default=max_length,
         show_default=max_length is not None,
         help=max_length_help,

@@ -15,7 +15,7 @@ import click
 
 from inspector.cli.common import dataset_options, handle_input_errors, open_from_options
 from inspector.cli.progress import run_with_progress
-from inspector.cli.token_options import pipeline_from_options, token_options
+from inspector.cli.token_options import MAX_TOKENS, pipeline_from_options, token_options
 from inspector.core.errors import InputError
 
 
@@ -24,8 +24,8 @@ def _int_list(ctx, param, value):
         out = [int(v) for v in value.split(",") if v.strip()]
     except ValueError:
         raise click.BadParameter(f"expected numbers separated by commas, got {value!r}") from None
-    if not out or min(out) < 1:
-        raise click.BadParameter("expected positive numbers, e.g. 2048,4096")
+    if not out or min(out) < 1 or max(out) > MAX_TOKENS:
+        raise click.BadParameter(f"expected numbers from 1 to {MAX_TOKENS}, e.g. 2048,4096")
     return out
 
 
@@ -53,7 +53,7 @@ def _int_list(ctx, param, value):
 @click.option(
     "--pack",
     "pack_length",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_TOKENS),
     default=None,
     help="Pack the split to this many tokens and show one pack.",
 )
