@@ -16,7 +16,17 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1] / "inspector"
 
 #: Modules directly under `inspector/core/`: the foundation every stage may use.
-FOUNDATION = {"errors", "progress", "cache", "processes", "rowkeys", "triage", "faces", "reasons"}
+FOUNDATION = {
+    "errors",
+    "progress",
+    "cache",
+    "processes",
+    "rowkeys",
+    "triage",
+    "faces",
+    "reasons",
+    "state",
+}
 #: An export reads what the scan and the clusters found (to drop by flag, group or cluster), so
 #: export sits just above scan; the scan never reads an export.
 STAGES = {"data": 1, "tokens": 2, "flags": 2, "semantic": 2, "scan": 3, "export": 3.5}

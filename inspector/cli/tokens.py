@@ -13,7 +13,13 @@ import json
 
 import click
 
-from inspector.cli.common import dataset_options, handle_input_errors, open_from_options
+from inspector.cli.common import (
+    dataset_options,
+    handle_input_errors,
+    open_from_options,
+    prepare,
+    report_cache_problems,
+)
 from inspector.cli.progress import run_with_progress
 from inspector.cli.token_options import MAX_TOKENS, pipeline_from_options, token_options
 from inspector.core.errors import InputError
@@ -112,7 +118,9 @@ def command(
     from inspector.cli import tokens_view as view
 
     if stats:
+        prepare(ds)  # token facts of the whole split are cached
         report = _stats(ds, split, pipeline, pack_lengths, batch_size, as_json)
+        report_cache_problems(ds)
         if as_json:
             click.echo(json.dumps(report, ensure_ascii=False, indent=2))
         else:
