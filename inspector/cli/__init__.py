@@ -56,6 +56,9 @@ def main() -> None:
     Open a dataset in the terminal app with `inspector open PATH`, or run the same analyses
     headless with `info`, `tokens`, `scan` and `export`.
     """
-    from inspector.core.processes import allow_workers
+    from inspector.core.processes import allow_workers, install_stop_handlers
 
     allow_workers()  # the `inspector` script is import-safe: flag workers may start it
+    # SIGTERM, SIGHUP (a dropped SSH session) and Ctrl-C end every worker process first, then
+    # unwind (an export removes its partial folder); `common.handle_input_errors` says so.
+    install_stop_handlers()

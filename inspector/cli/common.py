@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import io
 import os
+import signal
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -63,7 +64,9 @@ def open_from_options(path: Path, fmt: str | None, column_map: str | None, state
 
 
 def handle_input_errors(func):
-    """Turn `InputError` into a clear paragraph on stderr and exit status 2 (no traceback)."""
+    """Turn `InputError` into a clear paragraph on stderr and exit status 2 (no traceback),
+    and an interruption (SIGTERM, SIGHUP, Ctrl-C) into one line and the shell's status for
+    it (128 + the signal's number), once its worker processes and partial output are gone."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -72,6 +75,11 @@ def handle_input_errors(func):
         except InputError as err:
             click.echo(f"error: {safe_text(err)}", err=True)
             sys.exit(2)
+        except KeyboardInterrupt as err:
+            signum = getattr(err, "signum", signal.SIGINT)
+            name = signal.Signals(signum).name
+            _say(f"interrupted ({name}): stopped, worker processes ended, nothing half-written.")
+            sys.exit(128 + signum)
 
     return wrapper
 
@@ -132,3 +140,26 @@ def json_stdout(active: bool):
         if saved is not None:
             os.dup2(saved, fd)
             os.close(saved)
+
+
+def _say(line: str) -> None:
+    """One line on stderr, even when stderr is gone (a dropped SSH session)."""
+    try:
+        click.echo(line, err=True)
+    except OSError:
+        pass
+
+
+def prepare(ds, store: str = "none") -> None:
+    """Check the state folder before long work (see `inspector.core.state`) and print what
+    the user must know: a fallback folder for caches, a read-only decisions store."""
+    from inspector.core.state import prepare_state
+
+    for note in prepare_state(ds, store=store):
+        click.echo(f"note: {note}", err=True)
+
+
+def report_cache_problems(ds) -> None:
+    """Say which results could not be cached (they were still printed or written)."""
+    for line in ds.cache.problems:
+        click.echo(f"note: {line}", err=True)

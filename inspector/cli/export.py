@@ -15,9 +15,11 @@ from inspector.cli.common import (
     marked,
     open_from_options,
     plain,
+    prepare,
+    report_cache_problems,
 )
 from inspector.cli.progress import run_with_progress
-from inspector.cli.token_options import pipeline_from_options, token_options
+from inspector.cli.token_options import MAX_TOKENS, pipeline_from_options, token_options
 
 #: Flags the scan can only raise from token facts (so the tokenizer options apply to them).
 TOKEN_FLAGS = ("too_long", "no_trained_tokens")
@@ -32,9 +34,16 @@ def _what(value: str) -> tuple[str, ...]:
 @click.option(
     "--out",
     "out",
-    required=True,
+    default=None,
     type=click.Path(path_type=Path),
-    help="The folder to create (refused if it exists, unless --force).",
+    help="The folder to create (refused if it exists, unless --force). Required, except "
+    "with --clean.",
+)
+@click.option(
+    "--clean",
+    is_flag=True,
+    help="Only remove the partial folders that killed exports left (of --out, or of every "
+    "export beside the data), say which, and exit.",
 )
 @click.option(
     "--what",
@@ -104,7 +113,7 @@ def _what(value: str) -> tuple[str, ...]:
 @token_options
 @click.option(
     "--pack-length",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_TOKENS),
     default=None,
     help="Tokens per pack for --what packed (default: --max-length).",
 )
@@ -135,6 +144,7 @@ def command(
     pack_length,
     force,
     as_json,
+    clean,
 ):
     """Write the rows that survive triage into a new folder OUT, ready for training.
 
@@ -156,7 +166,14 @@ def command(
         export_dataset,
         parse_ratios,
         parse_rules,
+        protected,
     )
+
+    if clean:
+        _clean(path, out)
+        return
+    if out is None:
+        raise click.UsageError("Missing option '--out' (the folder to create).")
 
     settings = ExportSettings(
         what=_what(what),
@@ -174,8 +191,9 @@ def command(
     settings.check()
     with json_stdout(as_json):
         ds = open_from_options(path, fmt, column_map, state_dir)
+        prepare(ds, store="read" if settings.use_store else "none")
         # Refuse a bad --out before any analysis runs, not after minutes of work.
-        Staging(out, force=force, protect=[Path(ds.path), *ds.files]).check_target()
+        Staging(out, force=force, protect=protected(ds)).check_target()
         tokens = None
         token_flags = any(r.kind == "flag" and r.value in TOKEN_FLAGS for r in settings.rules)
         if {"tokenized", "packed", "preference"} & set(settings.what) or token_flags:
@@ -184,10 +202,46 @@ def command(
         result = run_with_progress(
             export_dataset(ds, out, settings, evidence=evidence, tokens=tokens), quiet=as_json
         )
+    _say_swept(result.swept)
+    report_cache_problems(ds)
     if as_json:
         emit_json(result.manifest, indent=2)
         return
     _print_summary(result)
+
+
+def _say_swept(swept) -> None:
+    for folder in swept:
+        click.echo(
+            f"note: removed {folder}, the partial folder of an export that was killed "
+            "before it finished.",
+            err=True,
+        )
+
+
+def _clean(path: Path, out: Path | None) -> None:
+    """`--clean`: remove stale staging folders of OUT, or of every target beside the data."""
+    from inspector.core.export.staging import stale_beside
+
+    if out is not None:
+        folders = [Path(out).absolute().parent]
+        names = [Path(out).absolute().name]
+    else:
+        base = Path(path).absolute()
+        folders = [base.parent] + ([base] if base.is_dir() else [])
+        names = None
+    removed, kept = [], []
+    for folder in folders:
+        r, k = stale_beside(folder, names)
+        removed += r
+        kept += k
+    _say_swept(removed)
+    for folder, pid in kept:
+        click.echo(
+            f"kept {folder}: process {pid}, which is writing it, is still running.", err=True
+        )
+    if not removed:
+        click.echo("no stale partial folders to remove.", err=True)
 
 
 def _evidence(ds, settings, against, tokens, quiet):

@@ -122,6 +122,9 @@ def _app(path, fmt, column_map, state_dir, theme, keys, view, no_analyses, setti
     user_theme, theme_name = _theme(theme)
     keymap, keymap_source = load_keymap(keys)
     ds = _open(path, fmt, column_map, state_dir)
+    from inspector.core.state import prepare_state
+
+    notes = prepare_state(ds, store="write")
     from inspector.ui.app import InspectorApp
 
     app = InspectorApp(
@@ -138,7 +141,29 @@ def _app(path, fmt, column_map, state_dir, theme, keys, view, no_analyses, setti
             f"Unknown theme {theme_name!r}; available: "
             f"{', '.join(sorted(app.available_themes))}, or a .toml theme file."
         )
+    for note in notes:  # shown once the first screen is up (a read-only store, a fallback)
+        app.notify(note, title="state", severity="warning", timeout=30, markup=False)
+    _stop_with(app)
     return app
+
+
+def _stop_with(app) -> None:
+    """SIGTERM / SIGHUP / Ctrl-C while the app runs: worker processes are ended at once (by
+    the handler), then the app is asked to exit as from `q`, restoring the terminal."""
+    import asyncio
+
+    from inspector.core.processes import install_stop_handlers
+
+    def stop(signum: int) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            from inspector.core.processes import Interrupted
+
+            raise Interrupted(signum) from None
+        loop.call_soon(app.exit, None, 128 + signum)
+
+    install_stop_handlers(stop)
 
 
 def _open(path, fmt, column_map, state_dir):

@@ -16,6 +16,8 @@ from inspector.cli.common import (
     handle_input_errors,
     json_stdout,
     open_from_options,
+    prepare,
+    report_cache_problems,
 )
 from inspector.cli.progress import run_with_progress
 from inspector.cli.token_options import token_options
@@ -166,6 +168,7 @@ def command(
     quiet = json_out is not None and str(json_out) == "-"
     with json_stdout(quiet):
         ds = open_from_options(path, fmt, column_map, state_dir)
+        prepare(ds)  # before minutes of work: where its results will be cached
     settings = ScanSettings(
         max_length=max_length,
         near_threshold=near_threshold,
@@ -193,6 +196,7 @@ def command(
         # top-level `clusters` ([{"id", "size", "keywords", ...}]) and `rows`
         # ([{"split", "row", "cluster", "x", "y"}]), as documented
         out.update(cluster_result.to_json())
+    unwritten = None
     if json_out is not None:
         from inspector.core.safe_text import dumps
 
@@ -200,15 +204,34 @@ def command(
         if quiet:
             click.echo(text)
         else:
-            Path(json_out).write_text(text + "\n", encoding="utf-8")
+            unwritten = _write_json(Path(json_out), text)
     if not quiet:
         from inspector.cli.scan_view import print_summary
 
-        print_summary(result, cluster_result, json_out)
+        print_summary(result, cluster_result, None if unwritten else json_out)
+    report_cache_problems(ds)
+    if unwritten is not None:
+        raise unwritten
     failed = _failing(result, fail_codes)
     if failed:
         click.echo(f"failing: {', '.join(sorted(failed))} (--fail-on)", err=True)
         sys.exit(1)
+
+
+def _write_json(path: Path, text: str):
+    """Write --json FILE atomically; on failure, the `InputError` to raise once the summary
+    is printed (the result is still cached unless a note says otherwise)."""
+    from inspector.core.cache import atomic_write_bytes
+    from inspector.core.errors import InputError
+
+    try:
+        atomic_write_bytes(path, (text + "\n").encode("utf-8"))
+    except OSError as err:
+        return InputError(
+            f"--json {path}: cannot write the result ({err.strerror or err}); the summary above "
+            "is complete. Choose another file, or '-' for standard output."
+        )
+    return None
 
 
 def _clusters(ds, embed_model: str, quiet: bool):

@@ -21,6 +21,8 @@ from inspector.core.tokens import DEFAULT_MAX_LENGTH, MASK_MODES, SIDES, TEMPLAT
 EXTRAS = "inspector.token_extras"
 #: The `mistral` template's system-prompt joining rules (`builtin_templates.MISTRAL_SYSTEM`).
 MISTRAL_SYSTEM_RULES = ("space", "blank-line", "last-user")
+#: The largest --max-length / --pack-length: token ids and positions are stored as int32.
+MAX_TOKENS = 2**31 - 1
 
 
 def token_options(
@@ -64,7 +66,7 @@ def token_options(
     )
     @click.option(
         "--max-length",
-        type=click.IntRange(min=1),
+        type=click.IntRange(min=1, max=MAX_TOKENS),
         default=max_length,
         show_default=max_length is not None,
         help=max_length_help,

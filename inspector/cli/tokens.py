@@ -19,9 +19,11 @@ from inspector.cli.common import (
     handle_input_errors,
     json_stdout,
     open_from_options,
+    prepare,
+    report_cache_problems,
 )
 from inspector.cli.progress import run_with_progress
-from inspector.cli.token_options import pipeline_from_options, token_options
+from inspector.cli.token_options import MAX_TOKENS, pipeline_from_options, token_options
 from inspector.core.errors import InputError
 
 
@@ -30,8 +32,8 @@ def _int_list(ctx, param, value):
         out = [int(v) for v in value.split(",") if v.strip()]
     except ValueError:
         raise click.BadParameter(f"expected numbers separated by commas, got {value!r}") from None
-    if not out or min(out) < 1:
-        raise click.BadParameter("expected positive numbers, e.g. 2048,4096")
+    if not out or min(out) < 1 or max(out) > MAX_TOKENS:
+        raise click.BadParameter(f"expected numbers from 1 to {MAX_TOKENS}, e.g. 2048,4096")
     return out
 
 
@@ -59,7 +61,7 @@ def _int_list(ctx, param, value):
 @click.option(
     "--pack",
     "pack_length",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_TOKENS),
     default=None,
     help="Pack the split to this many tokens and show one pack.",
 )
@@ -156,6 +158,7 @@ def command(
 
             found = run_lint(pipeline).to_json()
         elif stats:
+            prepare(ds)  # token facts of the whole split are cached
             report = _stats(ds, split, pipeline, pack_lengths, batch_size, as_json)
         elif pack_length is not None:
             shown = _pack(ds, split, pipeline, pack_length, pack_index, strategy, as_json)
@@ -171,6 +174,7 @@ def command(
         else:
             view.print_template_lint(found)
     elif stats:
+        report_cache_problems(ds)
         if as_json:
             emit_json(report, indent=2)
         else:

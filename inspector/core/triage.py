@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from inspector.core.errors import InputError
+
 KEEP = "keep"
 DROP = "drop"
 
@@ -81,29 +83,108 @@ def row_hash(raw: dict[str, Any]) -> str:
     return hashlib.sha256(blob).hexdigest()[:32]
 
 
-class TriageStore:
-    """Decisions for one dataset. Open with `TriageStore.open(state_dir, dataset_name)`."""
+class StoreError(InputError):
+    """The store cannot be opened, read or written; the message says which file and why."""
 
-    def __init__(self, db_path: Path, dataset: str):
+
+class StoreReadOnly(StoreError):
+    """A decision was asked of a store that can only be read."""
+
+
+class TriageStore:
+    """Decisions for one dataset. Open with `TriageStore.open(state_dir, dataset_name)`.
+
+    A store in a folder that cannot be written (a read-only mount, another user's folder) is
+    opened read-only: its decisions are read and applied, `read_only` is True (with
+    `read_only_reason`) and every change raises `StoreReadOnly`; UI state is not saved. A
+    damaged file raises `StoreError` on open, never a bare `sqlite3` error; so does a write
+    that fails (a full disk), with the store left as it was before the action.
+    """
+
+    def __init__(self, db_path: Path, dataset: str, read_only: bool = False):
         self.db_path = Path(db_path)
         self.dataset = dataset
-        self.db_path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(
-            self.db_path, timeout=30, isolation_level=None, check_same_thread=False
-        )
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
-        columns = {r[1] for r in self._db.execute("PRAGMA table_info(actions)")}
-        if "owner" not in columns:  # a store written before actions had owners
-            self._db.execute("ALTER TABLE actions ADD COLUMN owner TEXT")
+        self.read_only = read_only
+        self.read_only_reason = "opened read-only" if read_only else None
+        try:
+            if read_only:
+                self._db = self._connect_read_only()
+            else:
+                try:
+                    self._db = self._connect_writable()
+                except (sqlite3.OperationalError, OSError) as err:
+                    if not self.db_path.is_file():
+                        raise StoreError(
+                            f"{self.db_path.parent}: cannot create the decisions store here "
+                            f"({_why(err)}); pass --state DIR with a writable folder."
+                        ) from None
+                    self._db = self._connect_read_only()
+                    self.read_only, self.read_only_reason = True, _why(err)
+            self._data_version = self._version()
+            self._db.execute("SELECT COUNT(*) FROM decisions").fetchone()
+        except sqlite3.DatabaseError as err:
+            raise StoreError(
+                f"{self.db_path}: the decisions store cannot be read ({err}). Move the file "
+                "aside to start a new store (the decisions in it are lost), or pass --state "
+                "DIR to use another folder."
+            ) from None
         self.owner = uuid.uuid4().hex
         self.opened = time.time()
-        self._data_version = self._version()
+        self.state_problem: str | None = None
+
+    def _connect_writable(self) -> sqlite3.Connection:
+        self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(
+            self.db_path, timeout=30, isolation_level=None, check_same_thread=False
+        )
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(SCHEMA)
+            columns = {r[1] for r in db.execute("PRAGMA table_info(actions)")}
+            if "owner" not in columns:  # a store written before actions had owners
+                db.execute("ALTER TABLE actions ADD COLUMN owner TEXT")
+            # Opening a write-protected file succeeds read-only: find out now, not on `d`.
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("ROLLBACK")
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _connect_read_only(self) -> sqlite3.Connection:
+        uri = self.db_path.resolve().as_uri()
+        try:
+            db = sqlite3.connect(
+                f"{uri}?mode=ro",
+                uri=True,
+                timeout=30,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            return db
+        except sqlite3.OperationalError:
+            # A WAL store in a folder we cannot write: SQLite cannot make its shared-memory
+            # file, so read the file as it stands (nobody can be writing it from here).
+            return sqlite3.connect(
+                f"{uri}?mode=ro&immutable=1",
+                uri=True,
+                isolation_level=None,
+                check_same_thread=False,
+            )
 
     @classmethod
-    def open(cls, state_dir: Path, dataset: str) -> TriageStore:
-        return cls(Path(state_dir) / "triage.sqlite", dataset)
+    def open(cls, state_dir: Path, dataset: str, read_only: bool = False) -> TriageStore:
+        return cls(Path(state_dir) / "triage.sqlite", dataset, read_only=read_only)
+
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise StoreReadOnly(
+                f"{self.db_path}: the decisions store is read-only ({self.read_only_reason}); "
+                "nothing can be changed. Open the data with --state DIR (a writable folder) "
+                "to make decisions."
+            )
 
     def close(self) -> None:
         self._db.close()
@@ -117,6 +198,7 @@ class TriageStore:
         `items`, as one undoable action; returns the action id."""
         if decision not in (KEEP, DROP, None):
             raise ValueError(f"decision must be keep, drop or None, not {decision!r}")
+        self._check_writable()
         items = list(items)
         now = time.time()
         label = label or f"{decision or 'clear'} {len(items)} row(s)"
@@ -187,6 +269,7 @@ class TriageStore:
         return self._step(undo=False)
 
     def _step(self, undo: bool) -> str | None:
+        self._check_writable()
         flag, order, state = (0, "DESC", "before") if undo else (1, "ASC", "after")
         with self._transaction():
             pick = (
@@ -238,11 +321,19 @@ class TriageStore:
         return json.loads(r[0]) if r else default
 
     def set_state(self, key: str, value: Any) -> None:
-        self._db.execute(
-            "INSERT INTO ui_state(dataset, key, value) VALUES (?, ?, ?) "
-            "ON CONFLICT(dataset, key) DO UPDATE SET value=excluded.value",
-            (self.dataset, key, json.dumps(value)),
-        )
+        """Save a piece of UI state (filter, cursor). It is not a decision: in a read-only
+        store, or when the write fails (a full disk), it is not saved and `state_problem`
+        says why, but nothing is raised into the view that asked."""
+        if self.read_only:
+            return
+        try:
+            self._db.execute(
+                "INSERT INTO ui_state(dataset, key, value) VALUES (?, ?, ?) "
+                "ON CONFLICT(dataset, key) DO UPDATE SET value=excluded.value",
+                (self.dataset, key, json.dumps(value)),
+            )
+        except sqlite3.OperationalError as err:
+            self.state_problem = f"{self.db_path}: the view's state was not saved ({err})."
 
     # -- internals ----------------------------------------------------------------------------
 
@@ -269,19 +360,45 @@ class TriageStore:
         )
 
     def _transaction(self):
-        return _Transaction(self._db)
+        return _Transaction(self._db, self.db_path)
 
 
 class _Transaction:
     """BEGIN IMMEDIATE ... COMMIT, so concurrent writers queue instead of interleaving."""
 
-    def __init__(self, db: sqlite3.Connection):
+    def __init__(self, db: sqlite3.Connection, path: Path):
         self.db = db
+        self.path = path
 
     def __enter__(self):
-        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as err:
+            raise StoreError(f"{self.path}: cannot write the decisions store ({err}).") from None
         return self.db
 
     def __exit__(self, exc_type, exc, tb):
-        self.db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        if exc_type is None:
+            try:
+                self.db.execute("COMMIT")
+                return False
+            except sqlite3.OperationalError as err:  # e.g. the disk filled up
+                self.db.execute("ROLLBACK")
+                raise StoreError(
+                    f"{self.path}: the decision was not saved ({err}); the store is as it "
+                    "was before. Free some space and try again."
+                ) from None
+        try:
+            self.db.execute("ROLLBACK")
+        except sqlite3.OperationalError:
+            pass  # nothing was begun, or SQLite already rolled back
+        if isinstance(exc, sqlite3.OperationalError):
+            raise StoreError(
+                f"{self.path}: the decision was not saved ({exc}); the store is as it was "
+                "before. Free some space and try again."
+            ) from None
         return False
+
+
+def _why(err: Exception) -> str:
+    return getattr(err, "strerror", None) or str(err)

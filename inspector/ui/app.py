@@ -292,6 +292,8 @@ class InspectorApp(App):
         n = triage.decide(
             self, action.gids.tolist(), action.decision, action.reason, label=action.label
         )
+        if n is None:
+            return
         self.announce_decisions(f"{action.label} ({n:,} rows)")
 
     def action_cancel_analysis(self) -> None:

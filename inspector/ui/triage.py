@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from inspector.core.triage import row_hash
+from inspector.core.triage import StoreError, row_hash
 
 #: Rows hashed per Arrow slice.
 HASH_BATCH = 2048
@@ -48,7 +48,8 @@ def row_items(session, gids) -> list[tuple[str, int, str]]:
 def decide(
     app, gids, decision: str | None, reason: str | None = None, label: str | None = None
 ) -> int:
-    """Write one action deciding every row in `gids`; returns how many rows it touched."""
+    """Write one action deciding every row in `gids`; returns how many rows it touched, or
+    None when the store refused it (read-only, disk full: the user was told why)."""
     session = app.session
     gids = sorted(set(int(g) for g in gids))
     if not gids:
@@ -60,20 +61,36 @@ def decide(
     )
     if reason and not label.endswith(f"({reason})"):
         label += f" ({reason})"
-    session.store.decide(items, decision, reason=reason, label=label)
+    try:
+        session.store.decide(items, decision, reason=reason, label=label)
+    except StoreError as err:  # read-only store, full disk: say so, keep the app running
+        _refused(app, err)
+        return None
     session.decisions.set(gids, decision, reason)
     return len(gids)
 
 
 def undo(app) -> str | None:
-    label = app.session.store.undo()
+    try:
+        label = app.session.store.undo()
+    except StoreError as err:
+        _refused(app, err)
+        return None
     if label is not None:
         app.session.decisions.reload()
     return label
 
 
 def redo(app) -> str | None:
-    label = app.session.store.redo()
+    try:
+        label = app.session.store.redo()
+    except StoreError as err:
+        _refused(app, err)
+        return None
     if label is not None:
         app.session.decisions.reload()
     return label
+
+
+def _refused(app, err: StoreError) -> None:
+    app.notify(str(err), title="not saved", severity="error", timeout=10, markup=False)

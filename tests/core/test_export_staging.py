@@ -26,7 +26,7 @@ def test_commit_moves_the_folder_into_place(tmp_path):
 def test_existing_target_is_refused_without_force_and_replaced_with_it(tmp_path):
     target = tmp_path / "out"
     target.mkdir()
-    (target / "old.txt").write_text("old")
+    (target / "old.log").write_text("old")
     with pytest.raises(InputError, match="--force"):
         Staging(target).open()
     st = Staging(target, force=True)

@@ -22,7 +22,7 @@ def parse_column_map(spec: str | None) -> dict[str, str]:
         if not sep or not name.strip() or not column.strip():
             raise InputError(
                 f"--map {spec!r}: each entry must look like NAME=COLUMN "
-                "(e.g. --map instruction=question,output=answer); got {part!r}."
+                f"(e.g. --map instruction=question,output=answer); got {part!r}."
             )
         mapping[name.strip()] = column.strip()
     return mapping

@@ -20,6 +20,7 @@ _EXPORTS = {
     "export_dataset": "run",
     "parse_ratios": "splits",
     "parse_rules": "rules",
+    "protected": "run",
     "read_manifest": "manifest",
 }
 __all__ = sorted(_EXPORTS)

@@ -90,6 +90,8 @@ class ExportResult:
 
     path: Path
     manifest: dict[str, Any] = field(default_factory=dict)
+    swept: list[Path] = field(default_factory=list)
+    """Stale staging folders of this target (left by killed exports) removed on the way."""
 
 
 def _offsets(ds) -> dict[str, int]:
@@ -112,7 +114,7 @@ def _read_store(ds) -> dict | None:
 
     if not (ds.state_dir / "triage.sqlite").is_file():
         return None
-    store = TriageStore.open(ds.state_dir, ds.name)
+    store = TriageStore.open(ds.state_dir, ds.name, read_only=True)
     try:
         return store.decisions()
     finally:
@@ -213,7 +215,7 @@ def export_dataset(
     needs_tokens = {"tokenized", "packed"} & set(settings.what)
     if needs_tokens and tokens is None:
         raise InputError(f"--what {','.join(sorted(needs_tokens))} needs a tokenizer pipeline.")
-    staging = Staging(out, force=settings.force, protect=[Path(ds.path), *ds.files])
+    staging = Staging(out, force=settings.force, protect=protected(ds))
     root = staging.open()
     # Hashing the input for the manifest reads every input byte; hashlib releases the GIL, so
     # on a second core it costs no wall time next to the checking and writing below.
@@ -281,9 +283,22 @@ def export_dataset(
         write_manifest(root, manifest)
         yield Progress("finishing", 1, 1)
         path = staging.commit()
+    except OSError as err:  # a full disk, a folder gone read-only: say so, keep nothing
+        staging.abort()
+        where = f"{err.filename}: " if err.filename else ""
+        raise InputError(
+            f"{staging.target}: the export failed ({where}{err.strerror or err}); nothing was "
+            "written there and its partial folder was removed. Free some space or choose "
+            "another --out folder."
+        ) from None
     except BaseException:
         staging.abort()
         raise
     finally:
         pool.shutdown(wait=True)
-    return ExportResult(path, manifest)
+    return ExportResult(path, manifest, staging.swept)
+
+
+def protected(ds) -> list[Path]:
+    """Paths an export must never replace: the input, its files, its state and caches."""
+    return [Path(ds.path), *ds.files, Path(ds.state_dir), Path(ds.cache.root)]

@@ -13,6 +13,8 @@ dataset's split order.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from inspector.core.errors import InputError
@@ -26,6 +28,11 @@ def parse_ratios(spec: str) -> tuple[float, ...]:
         ratios = tuple(float(x) for x in spec.split(",") if x.strip())
     except ValueError:
         raise InputError(f"--split {spec!r}: give fractions like 0.85,0.10,0.05.") from None
+    if not all(math.isfinite(r) for r in ratios):
+        raise InputError(
+            f"--split {spec!r}: every fraction must be a finite number (not nan or inf), "
+            "e.g. 0.85,0.10,0.05."
+        )
     if not 2 <= len(ratios) <= 3 or any(r < 0 for r in ratios):
         raise InputError(
             f"--split {spec!r}: give two or three non-negative fractions (train, validation"
@@ -39,6 +46,8 @@ def parse_ratios(spec: str) -> tuple[float, ...]:
 def quotas(n: int, ratios: tuple[float, ...]) -> np.ndarray:
     """Row counts per split summing to `n`, by largest remainder (ties to the earlier split)."""
     raw = np.asarray(ratios, dtype=float) * n
+    if not np.isfinite(raw).all() or (raw < 0).any():
+        raise InputError(f"split fractions {list(ratios)} must be finite and non-negative.")
     out = np.floor(raw).astype(np.int64)
     rest = n - int(out.sum())
     order = sorted(range(len(ratios)), key=lambda i: (-(raw[i] - out[i]), i))
@@ -70,6 +79,8 @@ def carried_quotas(n: int, ratios, carry: np.ndarray) -> np.ndarray:
     """Quotas for one stratum of `n` rows, rounding with the remainders earlier strata left
     (`carry`, updated in place), so the strata add up to the whole's quotas within one row."""
     raw = np.asarray(ratios, dtype=float) * n + carry
+    if not np.isfinite(raw).all():
+        raise InputError(f"split fractions {list(ratios)} must be finite.")
     out = np.maximum(np.floor(raw), 0).astype(np.int64)
     while out.sum() > n:
         out[int(np.argmax(out - raw))] -= 1
@@ -82,6 +93,8 @@ def carried_quotas(n: int, ratios, carry: np.ndarray) -> np.ndarray:
 
 def _deal(sizes: np.ndarray, target: np.ndarray, rng) -> np.ndarray:
     """Split index for each unit (given its kept-row count) so split sizes meet `target`."""
+    if target.sum() != sizes.sum() or (target < 0).any():  # would never settle below
+        raise InputError(f"split quotas {target.tolist()} do not add up to {int(sizes.sum())}.")
     filled = np.zeros(target.size, dtype=np.int64)
     choice = np.full(sizes.size, -1, dtype=np.int8)
     order = rng.permutation(sizes.size)

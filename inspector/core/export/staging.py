@@ -10,6 +10,7 @@ by refusing a target that is, or contains, an input path.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 from pathlib import Path
@@ -56,6 +57,7 @@ class Staging:
         self.force = force
         self.protect = [Path(os.path.abspath(p)) for p in protect]
         self.root: Path | None = None
+        self.swept: list[Path] = []
 
     def check_target(self) -> None:
         """Raise `InputError` when writing the target would touch an input or an existing folder."""
@@ -73,9 +75,15 @@ class Staging:
                     f"{t} already exists; choose another --out folder or pass --force to "
                     "replace it."
                 )
-            if not t.is_dir():
+            if not t.is_dir() or t.is_symlink():
                 raise InputError(
                     f"{t} exists and is not a folder; remove it or choose another --out."
+                )
+            held = _irreplaceable(t)
+            if held is not None:
+                raise InputError(
+                    f"{t}: --force replaces an earlier export, and this folder is not one: it "
+                    f"holds {held}. Choose another --out folder (nothing was removed)."
                 )
         if not t.parent.is_dir():
             raise InputError(f"{t.parent}: the folder to write {t.name} into does not exist.")
@@ -83,18 +91,13 @@ class Staging:
             raise InputError(f"{t.parent}: no permission to write here.")
 
     def sweep(self) -> list[Path]:
-        """Remove staging folders of this target left by processes that are no longer running."""
-        removed = []
-        prefix = f".{self.target.name}"
-        for p in self.target.parent.glob(f"{prefix}*"):
-            rest = p.name[len(prefix) :]
-            for marker in (PARTIAL, OLD):
-                if rest.startswith(marker):
-                    pid = rest[len(marker) :].split("-", 1)[0]
-                    if pid.isdigit() and not _pid_alive(int(pid)) and p.is_dir():
-                        shutil.rmtree(p, ignore_errors=True)
-                        removed.append(p)
-        return removed
+        """Remove staging folders of this target left by processes that are no longer running
+        (a SIGKILL, a power cut); returns them, for the caller to say so."""
+        self.swept = self._sweep()
+        return self.swept
+
+    def _sweep(self) -> list[Path]:
+        return stale_beside(self.target.parent, [self.target.name])[0]
 
     def open(self) -> Path:
         """Check the target, sweep stale staging folders and create a fresh one; returns it."""
@@ -139,6 +142,60 @@ class Staging:
         if exc_type is not None:
             self.abort()
         return False
+
+
+_STAGED = re.compile(r"^\.(?P<name>.+)(?:\.partial-|\.replaced-)(?P<pid>\d+)-[0-9a-f]+$")
+
+
+def stale_beside(folder: Path, names: list[str] | None = None):
+    """Staging folders in `folder` (of the targets `names`, or of any target) whose process is
+    gone: removes them. Returns `(removed, kept)`, `kept` listing `(path, pid)` of staging
+    folders whose process still runs (an export under way)."""
+    removed: list[Path] = []
+    kept: list[tuple[Path, int]] = []
+    try:
+        entries = sorted(Path(folder).iterdir())
+    except OSError:
+        return removed, kept
+    for p in entries:
+        m = _STAGED.match(p.name)
+        if m is None or (names is not None and m["name"] not in names) or not p.is_dir():
+            continue
+        pid = int(m["pid"])
+        if _pid_alive(pid):
+            kept.append((p, pid))
+            continue
+        shutil.rmtree(p, ignore_errors=True)
+        if not p.exists():
+            removed.append(p)
+    return removed, kept
+
+
+#: Entries `_irreplaceable` looks at before giving up on a folder (it is then not an export).
+LOOK_AT = 10_000
+
+
+def _irreplaceable(folder: Path) -> str | None:
+    """What in `folder` must not be deleted by --force, or None when it may be replaced.
+
+    Inspector state (decisions, caches: someone may have opened an export in the app) is
+    never replaced; data files only inside an earlier export, which is replaced whole.
+    """
+    from inspector.core.data.folders import builder_for, is_export_output
+
+    export = is_export_output(folder)
+    seen = 0
+    for here, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            seen += 1
+            if seen > LOOK_AT:
+                return f"more than {LOOK_AT:,} files and folders"
+            p = Path(here) / name
+            if name == ".inspector" or name.startswith("triage.sqlite"):
+                return f"inspector state ({p})"
+            if not export and name in files and builder_for(p) is not None:
+                return f"data files (e.g. {p})"
+    return None
 
 
 def _fsync_tree(root: Path) -> None:

@@ -48,12 +48,16 @@ def load_result(cache: Cache, emb, *, keep_noise: bool, seed: int):
     path = cache.path("clusters", key, "npz")
     if meta is None or not path.exists():
         return None
-    with np.load(path, allow_pickle=False) as arrays:
-        labels, xy = arrays["labels"], arrays["xy"]
-    if len(labels) != len(emb.keys):
+    try:
+        with np.load(path, allow_pickle=False) as arrays:
+            labels, xy = arrays["labels"], arrays["xy"]
+        if len(labels) != len(emb.keys):
+            return None
+        infos = [ClusterInfo(**c) for c in meta["clusters"]]
+        return ClusterResult(infos, labels, xy, emb.keys, meta["model_name"])
+    except (OSError, ValueError, EOFError, KeyError, TypeError):
+        cache.discard("clusters", key)  # damaged: clustered again
         return None
-    infos = [ClusterInfo(**c) for c in meta["clusters"]]
-    return ClusterResult(infos, labels, xy, emb.keys, meta["model_name"])
 
 
 def save_result(cache: Cache, emb, result, *, keep_noise: bool, seed: int) -> None:
@@ -62,10 +66,18 @@ def save_result(cache: Cache, emb, result, *, keep_noise: bool, seed: int) -> No
         return
     key = _key(emb, keep_noise, seed)
     path = cache.path("clusters", key, "npz")
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez(tmp, labels=result.labels, xy=result.xy)
-    os.replace(tmp, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(tmp, labels=result.labels, xy=result.xy)
+        os.replace(tmp, path)
+    except OSError as err:  # read-only or full: the result is still returned, not cached
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+        cache.note_failure(path, err)
+        return
     clusters = [
         {
             "id": c.id,

@@ -140,9 +140,10 @@ def embed_dataset(ds, *, model: str = "auto", text: str = "prompt_response", can
     final = ds.cache.path("embeddings", key, "npy")
     meta = ds.cache.get_json("embeddings", key)
     if meta and final.exists():
-        vectors = np.load(final, mmap_mode="r")
-        if vectors.shape[0] == n:
+        vectors = _cached_vectors(final, n)
+        if vectors is not None and isinstance(meta, dict) and "model_name" in meta:
             return Embeddings(vectors, keys, meta["model_name"], text, final, key)
+        ds.cache.discard("embeddings", key)  # damaged: computed again below
 
     enc = encoders.load_encoder(spec, device)
     partial = ds.cache.path("embeddings", key, "partial.npy")
@@ -239,8 +240,11 @@ def _fitted(enc, ds, keys: RowKeys, choice: str, state_path: Path, cancel):
     whole dataset (so the words are counted once), else None.
     """
     if state_path.exists():
-        with np.load(state_path, allow_pickle=False) as state:
-            return encoders.TfidfSvdEncoder.from_state(state), None
+        try:
+            with np.load(state_path, allow_pickle=False) as state:
+                return encoders.TfidfSvdEncoder.from_state(state), None
+        except (OSError, ValueError, EOFError, KeyError):
+            state_path.unlink(missing_ok=True)  # damaged: fitted again below
     n = len(keys)
     check(cancel)
     if n <= FIT_ROWS:
@@ -253,6 +257,18 @@ def _fitted(enc, ds, keys: RowKeys, choice: str, state_path: Path, cancel):
     np.savez(tmp, **enc.state())
     os.replace(tmp, state_path)
     return enc, (vecs if n <= FIT_ROWS else None)
+
+
+def _cached_vectors(path: Path, n: int):
+    """The cached vectors, or None for an entry that is damaged or of another shape (never
+    loaded as a pickle: a file that is not a plain float32 array is simply recomputed)."""
+    try:
+        vectors = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError, EOFError):
+        return None
+    if vectors.ndim != 2 or vectors.shape[0] != n or vectors.dtype != np.float32:
+        return None
+    return vectors
 
 
 def _open_partial(partial: Path, done_path: Path, n: int, dim: int):

@@ -257,9 +257,12 @@ def _load_named(spec: str, cache_dir: str | None) -> Any:
         refuse_custom_code(spec, path)
         try:
             return _from_pretrained(spec, path)
-        except (OSError, ValueError, TypeError) as err:
+        except InputError:
+            raise
+        except Exception as err:  # noqa: BLE001 - a folder of the wrong shape fails anyhow
+            why = str(err) if isinstance(err, (OSError, ValueError)) else repr(err)
             raise InputError(
-                f"--tokenizer {spec}: could not load a tokenizer from this folder ({err})."
+                f"--tokenizer {spec}: could not load a tokenizer from this folder ({why})."
             ) from err
     if spec.count("/") > 1 or spec.startswith((".", "/", "~")):
         raise InputError(f"--tokenizer {spec}: no such folder.")

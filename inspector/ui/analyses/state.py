@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from inspector import __version__
-from inspector.core.cache import Cache, atomic_write_bytes, make_key
+from inspector.core.cache import Cache, make_key
 
 from .specs import AnalysisSpec
 
@@ -122,6 +122,7 @@ def save_result(cache: Cache, spec: AnalysisSpec, key: str, result: dict) -> Non
     if arrays:
         buf = io.BytesIO()
         np.savez(buf, **arrays)
-        atomic_write_bytes(cache.path(kind, key, "npz"), buf.getvalue())
+        if cache.put_bytes(cache.path(kind, key, "npz"), buf.getvalue()) is None:
+            return  # not cached (read-only or full): the result is still shown
         meta["__arrays__"] = sorted(arrays)
     cache.put_json(kind, key, meta)

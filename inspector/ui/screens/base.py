@@ -188,6 +188,8 @@ class TriageScreen(ViewScreen):
         """Write the decision now and tell every view."""
         verb = decision or "clear"
         n = triage.decide(self.app, target.gids, decision, reason, label=f"{verb} {target.label}")
+        if n is None:
+            return
         self.app.announce_decisions(f"{verb} {target.label}" + (f" ({n:,} rows)" if n > 1 else ""))
 
     def action_select(self, how: str) -> None:
