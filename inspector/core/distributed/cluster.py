@@ -11,9 +11,11 @@ understands the `--ray-address` values:
   cannot be reached, after `CONNECT_TIMEOUT_S`, never a hang.
 
 Retries: every Ray Data task is retried `TASK_RETRIES` times when its worker process or node
-dies (Ray's `max_retries` for system failures), and objects lost with a worker are rebuilt from
-their lineage, so a killed worker costs the blocks it held, not the run. Errors raised by our
-own code in a task (bad data, a bug) are not retried: they would fail the same way again.
+dies (Ray's `max_retries` for system failures; Ray Data's own default is to retry forever,
+which would turn a row that crashes its worker every time into a hang), and objects lost with
+a worker are rebuilt from their lineage, so a killed worker costs the blocks it held, not the
+run. Errors raised by our own code in a task (bad data, a bug) are not retried: they would
+fail the same way again (Ray Data's `retried_map_errors` stays off).
 """
 
 from __future__ import annotations
@@ -131,8 +133,14 @@ def _running_cluster() -> bool:
 def configure() -> None:
     """Ray Data settings every engine run uses: our own progress instead of Ray's bars, and
     the order of blocks kept (results are sorted by row anyway; this keeps progress steady)."""
+    import warnings
+
     import ray.data
 
+    # Ray 2.60 deprecates passing `max_retries` to `map_batches` without offering a named
+    # parameter for it; the bound on retries matters more (a row that crashes its worker every
+    # time must end in an error, not in retries forever), so keep passing it, quietly.
+    warnings.filterwarnings("ignore", message="`ray_remote_args` is deprecated")
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = False
     ctx.execution_options.preserve_order = True

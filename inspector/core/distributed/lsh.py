@@ -6,7 +6,8 @@ candidate. Here:
 
 1. representatives: on the driver (`minhash.representatives`, one linear pass over hashes);
 2. signatures and band keys: `map_batches` over chunks of `CHUNK_ROWS` rows, reading the
-   shingles from the object store (put there once, read zero-copy by workers on each node);
+   shingles from the object store (stored once with the task's function, mapped without a
+   copy by the workers of each node);
    each chunk emits one record per band with its row ids and keys;
 3. candidates: `groupby("band").map_groups`, a shuffle of `bands x 16` bytes per row, and in
    each band the local `minhash.band_pairs` over its keys in row order (so the buckets, and
@@ -34,7 +35,8 @@ MIN_ROWS = 200_000
 CHUNK_ROWS = 50_000
 #: Candidate pairs per verification task.
 PAIR_CHUNK = 500_000
-_REFS: dict = {}
+#: Partitions of the band shuffle (each a reduce task holding some bands).
+PARTITIONS = 8
 
 
 def finder(concurrency: int | None = None, min_rows: int = MIN_ROWS):
@@ -42,24 +44,11 @@ def finder(concurrency: int | None = None, min_rows: int = MIN_ROWS):
     return functools.partial(near_pairs, concurrency=concurrency, min_rows=min_rows)
 
 
-def _get(ref):
-    """An object from the store, kept per worker process for the tasks that follow."""
-    key = ref.hex()
-    if key not in _REFS:
-        import ray
-
-        if len(_REFS) > 8:
-            _REFS.clear()
-        _REFS[key] = ray.get(ref)
-    return _REFS[key]
-
-
 def _band_keys(batch: pa.Table, values, offsets, is_rep, num_perm: int, banding) -> pa.Table:
     """Signatures and band keys of a chunk of rows; one output record per band."""
     from inspector.core.scan import kernels
     from inspector.core.scan.shingles import Tokens
 
-    values, offsets, is_rep = _get(values), _get(offsets), _get(is_rep)
     out = {"band": [], "lo": [], "ids": [], "keys": []}
     for lo, hi in zip(batch.column("lo").to_pylist(), batch.column("hi").to_pylist(), strict=True):
         active = np.flatnonzero(is_rep[lo:hi])
@@ -102,8 +91,8 @@ def _verify(batch: pa.Table, values, offsets, pairs) -> pa.Table:
     """Exact Jaccard of a chunk of candidate pairs."""
     from inspector.core.scan.shingles import Tokens
 
-    shingles = Tokens(_get(values), _get(offsets))
-    cand = _get(pairs)
+    shingles = Tokens(values, offsets)
+    cand = pairs
     sims = []
     for lo, hi in zip(batch.column("lo").to_pylist(), batch.column("hi").to_pylist(), strict=True):
         sims.append(minhash.jaccard(shingles, cand[lo:hi]).tobytes())
@@ -123,7 +112,6 @@ def near_pairs(
     """`minhash.near_pairs` on the cluster (see the module docstring); the same result."""
     if len(shingles) < min_rows:
         return minhash.near_pairs(shingles, threshold, num_perm, banding, cancel)
-    import ray
     import ray.data
 
     from inspector.core.distributed.cluster import remote_args
@@ -134,9 +122,10 @@ def near_pairs(
     rep_of, is_rep = minhash.representatives(shingles)
     if int(is_rep.sum()) < 2:
         return minhash.NearPairs(np.zeros((0, 2), np.int64), np.zeros(0), rep_of, 0)
-    values = ray.put(np.ascontiguousarray(shingles.values))
-    offsets = ray.put(np.ascontiguousarray(shingles.offsets))
-    rep_ref = ray.put(is_rep)
+    # Handed to Ray Data with the function: it stores them once in the object store, and
+    # workers on a node map the arrays from there without copying.
+    values = np.ascontiguousarray(shingles.values)
+    offsets = np.ascontiguousarray(shingles.offsets)
     ranges = [{"lo": lo, "hi": min(lo + CHUNK_ROWS, rows)} for lo in range(0, rows, CHUNK_ROWS)]
     keyed = ray.data.from_items(ranges, override_num_blocks=len(ranges)).map_batches(
         _band_keys,
@@ -145,7 +134,7 @@ def near_pairs(
         fn_kwargs={
             "values": values,
             "offsets": offsets,
-            "is_rep": rep_ref,
+            "is_rep": is_rep,
             "num_perm": num_perm,
             "banding": banding,
         },
@@ -154,7 +143,7 @@ def near_pairs(
     )
     found = []
     for batch in (
-        keyed.groupby("band")
+        keyed.groupby("band", num_partitions=min(banding.bands, PARTITIONS))
         .map_groups(_bucket, batch_format="pyarrow")
         .iter_batches(batch_size=None, batch_format="pyarrow")
     ):
@@ -164,7 +153,6 @@ def near_pairs(
     cand = minhash.unique_pairs(found, rows)
     if not len(cand):
         return minhash.NearPairs(cand, np.zeros(0), rep_of, 0)
-    cand_ref = ray.put(cand)
     chunks = [
         {"lo": lo, "hi": min(lo + PAIR_CHUNK, len(cand))} for lo in range(0, len(cand), PAIR_CHUNK)
     ]
@@ -173,7 +161,7 @@ def near_pairs(
         _verify,
         batch_format="pyarrow",
         batch_size=1,
-        fn_kwargs={"values": values, "offsets": offsets, "pairs": cand_ref},
+        fn_kwargs={"values": values, "offsets": offsets, "pairs": cand},
         concurrency=concurrency,
         **remote_args(),
     )

@@ -71,6 +71,7 @@ def ray_scan(
     concurrency: int | None = None,
     use_cache: bool = True,
     shard_rows: int = shards.SHARD_ROWS,
+    lsh_min_rows: int | None = None,
     cancel: threading.Event | None = None,
 ) -> Generator[Progress, None, object]:
     """Scan `ds` on a Ray cluster; a progress generator returning the local `ScanResult`.
@@ -78,6 +79,8 @@ def ray_scan(
     `tokens` is a `rowpass.TokenSpec` (the `--tokenizer/--template/--mask/--max-length`
     options), giving the `too_long` and `no_trained_tokens` flags as the local scan's
     `token_facts` do. `concurrency` bounds the tasks running at once (default: every CPU).
+    `shard_rows` is the rows per input shard (a block, a task); near-duplicate searches over
+    fewer than `lsh_min_rows` rows run on the driver (default `lsh.MIN_ROWS`).
     """
     from inspector.core.scan.result import ScanResult
     from inspector.core.scan.run import ScanSettings, cache_key
@@ -93,7 +96,9 @@ def ray_scan(
 
     info = cluster.connect(address, concurrency)
     try:
-        result = yield from _run(ds, settings, tokens, pipe, concurrency, shard_rows, cancel)
+        result = yield from _run(
+            ds, settings, tokens, pipe, concurrency, shard_rows, lsh_min_rows, cancel
+        )
     finally:
         cluster.disconnect(info)
     rows_table, facts, result = result
@@ -106,7 +111,7 @@ def ray_scan(
     return result
 
 
-def _run(ds, settings, tokens, pipe, concurrency, shard_rows, cancel):
+def _run(ds, settings, tokens, pipe, concurrency, shard_rows, lsh_min_rows, cancel):
     import ray
 
     from inspector.core.distributed import lsh
@@ -149,7 +154,14 @@ def _run(ds, settings, tokens, pipe, concurrency, shard_rows, cancel):
     del blocks
     started = time.perf_counter()
     result = yield from _dataset_steps(
-        ds, settings, rows, flags, tests, hits, cancel, near_pairs=lsh.finder(concurrency)
+        ds,
+        settings,
+        rows,
+        flags,
+        tests,
+        hits,
+        cancel,
+        near_pairs=lsh.finder(concurrency, lsh.MIN_ROWS if lsh_min_rows is None else lsh_min_rows),
     )
     result.problems = problems
     yield ClusterProgress("dataset-wide steps", 1, 1, f" ({time.perf_counter() - started:.1f}s)")

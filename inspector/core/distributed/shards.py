@@ -97,12 +97,25 @@ def input_shards(
     return shards
 
 
+def _read(batch: pa.Table) -> pa.Table:
+    """The rows of the shard files a batch of shard records names, in order."""
+    import pyarrow.parquet as pq
+
+    return pa.concat_tables([pq.read_table(p) for p in batch.column("path").to_pylist()])
+
+
 def read_shards(shards: list[Shard]):
-    """The shards as one Ray dataset, one block per shard, in split and row order."""
+    """The shards as one Ray dataset, one block per shard, in split and row order.
+
+    Each read is a map task over the list of shard paths rather than Ray's Parquet datasource:
+    a block is then exactly one shard (progress counts shards), and the read fuses with the
+    scan's map into one task per shard.
+    """
     import ray.data
 
-    return ray.data.read_parquet(
-        [s.path for s in shards],
-        override_num_blocks=max(len(shards), 1),
-        shuffle=None,
+    from inspector.core.distributed.cluster import remote_args
+
+    items = [{"path": s.path} for s in shards]
+    return ray.data.from_items(items, override_num_blocks=max(len(items), 1)).map_batches(
+        _read, batch_format="pyarrow", batch_size=1, **remote_args()
     )
