@@ -84,7 +84,12 @@ def ray_cluster():
     os.environ.update(auth)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "RAY_USAGE_STATS_ENABLED": "0"}
     import ray
-    common = ["--node-ip-address=127.0.0.1", "--num-cpus=1", f"--object-store-memory={OBJECT_STORE}"]
+
+    common = [
+        "--node-ip-address=127.0.0.1",
+        "--num-cpus=1",
+        f"--object-store-memory={OBJECT_STORE}",
+    ]
     try:
         subprocess.run(
             [*_ray_cli(), "start", "--head", f"--port={port}", f"--temp-dir={folder}",

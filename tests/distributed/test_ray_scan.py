@@ -97,3 +97,40 @@ def test_the_local_scan_and_the_app_read_the_cluster_result(ray_cluster, sample_
     assert again.to_json() == remote.to_json()
     shards = list((tmp_path / "ray").glob("scan-*/rows-*.parquet"))
     assert shards, "per-row results are kept as Parquet shards"
+
+
+def _running_task_workers(folder: str) -> list:
+    """Worker processes of the test cluster that are running one of the scan's map tasks."""
+    from tests.distributed.conftest import _ours
+
+    out = []
+    for proc in _ours(folder):
+        try:
+            title = " ".join(proc.cmdline())
+        except Exception:  # gone meanwhile
+            continue
+        if title.startswith("ray::MapBatches"):
+            out.append(proc)
+    return out
+
+
+def test_killing_a_worker_mid_scan_gives_the_same_result(ray_cluster, real_data, tmp_path):
+    """A worker process killed while it runs a block: Ray runs the block again elsewhere."""
+    from inspector.core.distributed import ray_scan
+
+    path = real_data / "hh-rlhf_harmless-base_test.jsonl.gz"
+    local = progress.run(scan(open_dataset(path, state_dir=tmp_path / "l"), use_cache=False))
+    ds = open_dataset(path, state_dir=tmp_path / "r")
+    killed = []
+
+    def kill_one(p):
+        if killed or p.step != "scanning rows on the cluster" or p.done >= p.total:
+            return
+        for proc in _running_task_workers(ray_cluster["folder"]):
+            proc.kill()
+            killed.append(proc.pid)
+            break
+
+    result = progress.drain(ray_scan(ds, ScanSettings(), shard_rows=100), kill_one)
+    assert killed, "no worker was running a block when the scan reported progress"
+    assert result.to_json() == local.to_json()
