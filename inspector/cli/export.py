@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from inspector.cli.common import dataset_options, handle_input_errors, open_from_options
+from inspector.cli.engine_options import engine_options
 from inspector.cli.progress import run_with_progress
 from inspector.cli.token_options import pipeline_from_options, token_options
 
@@ -95,6 +96,7 @@ def _what(value: str) -> tuple[str, ...]:
 )
 @click.option("--force", is_flag=True, help="Replace the --out folder if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
+@engine_options
 @handle_input_errors
 def command(
     path,
@@ -119,6 +121,9 @@ def command(
     pack_length,
     force,
     as_json,
+    engine,
+    ray_address,
+    concurrency,
 ):
     """Write the rows that survive triage into a new folder OUT, ready for training.
 
@@ -160,12 +165,22 @@ def command(
     Staging(out, force=force, protect=[Path(ds.path), *ds.files]).check_target()
     tokens = None
     token_flags = any(r.kind == "flag" and r.value in TOKEN_FLAGS for r in settings.rules)
-    if {"tokenized", "packed"} & set(settings.what) or token_flags:
-        tokens = pipeline_from_options(ds, tokenizer, template, mask, max_length, side)
-    evidence = _evidence(ds, settings, against, tokens, as_json)
-    result = run_with_progress(
-        export_dataset(ds, out, settings, evidence=evidence, tokens=tokens), quiet=as_json
-    )
+    needs_tokens = bool({"tokenized", "packed"} & set(settings.what) or token_flags)
+    if engine == "ray":
+        from inspector.cli.engine_options import token_spec
+        from inspector.core.distributed import ray_export
+
+        spec = token_spec(ds, tokenizer, template, mask, max_length, side) if needs_tokens else None
+        gen = ray_export(ds, out, settings, against=list(against), token_spec=spec,
+                         address=ray_address, concurrency=concurrency)  # fmt: skip
+        result = run_with_progress(gen, quiet=as_json)
+    else:
+        if needs_tokens:
+            tokens = pipeline_from_options(ds, tokenizer, template, mask, max_length, side)
+        evidence = _evidence(ds, settings, against, tokens, as_json)
+        result = run_with_progress(
+            export_dataset(ds, out, settings, evidence=evidence, tokens=tokens), quiet=as_json
+        )
     if as_json:
         click.echo(json.dumps(result.manifest, ensure_ascii=False, indent=2))
         return

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from inspector.cli.common import dataset_options, handle_input_errors, open_from_options
+from inspector.cli.engine_options import engine_options
 from inspector.cli.progress import run_with_progress
 from inspector.cli.token_options import token_options
 
@@ -122,6 +123,7 @@ def _fail_codes(spec: str | None) -> set[str]:
     help="Embedding model for --semantic and --clusters (a local folder or cached name).",
 )
 @click.option("--no-cache", is_flag=True, help="Recompute even if a cached result exists.")
+@engine_options
 @handle_input_errors
 def command(
     path,
@@ -143,6 +145,9 @@ def command(
     clusters,
     embed_model,
     no_cache,
+    engine,
+    ray_address,
+    concurrency,
 ):
     """Find what is wrong in a dataset: quality flags with reasons and evidence, exact / near /
     prompt / semantic duplicates, benchmark contamination (--against) and split leakage.
@@ -166,15 +171,19 @@ def command(
     )
     quiet = json_out is not None and str(json_out) == "-"
     facts = None
-    if max_length is not None:
+    if engine == "ray":
+        result = _on_ray(ds, settings, tokenizer, template, mask, max_length, no_cache, quiet,
+                         ray_address, concurrency)  # fmt: skip
+    elif max_length is not None:
         from inspector.cli.token_options import pipeline_from_options
         from inspector.core.scan import collect_token_facts
 
         pipe = pipeline_from_options(ds, tokenizer, template, mask, max_length, "chosen")
         facts = run_with_progress(collect_token_facts(ds, pipe), quiet=quiet)
-    result = run_with_progress(
-        scan(ds, settings, token_facts=facts, use_cache=not no_cache), quiet=quiet
-    )
+    if engine != "ray":
+        result = run_with_progress(
+            scan(ds, settings, token_facts=facts, use_cache=not no_cache), quiet=quiet
+        )
     out = result.to_json()
     cluster_result = _clusters(ds, embed_model, quiet) if clusters else None
     if cluster_result is not None:
@@ -195,6 +204,20 @@ def command(
     if failed:
         click.echo(f"failing: {', '.join(sorted(failed))} (--fail-on)", err=True)
         sys.exit(1)
+
+
+def _on_ray(ds, settings, tokenizer, template, mask, max_length, no_cache, quiet, address, n):
+    """The scan on a Ray cluster (row pass and near-duplicate search there; same result)."""
+    from inspector.cli.engine_options import token_spec
+    from inspector.core.distributed import ray_scan
+
+    spec = None
+    if max_length is not None:
+        spec = token_spec(ds, tokenizer, template, mask, max_length, "chosen")
+    gen = ray_scan(
+        ds, settings, tokens=spec, address=address, concurrency=n, use_cache=not no_cache
+    )
+    return run_with_progress(gen, quiet=quiet)
 
 
 def _clusters(ds, embed_model: str, quiet: bool):

@@ -159,3 +159,35 @@ def disconnect(info: dict) -> None:
 
     if info.get("started_here") and ray.is_initialized():
         ray.shutdown()
+
+
+class ClusterError(InputError):
+    """The cluster could not finish the work (a worker or node kept dying, an object was lost
+    for good); the message says what Ray reported and what was retried."""
+
+
+def translate(err: Exception) -> Exception:
+    """A Ray failure as the error a user reads: our own `InputError` raised inside a task comes
+    back as itself; anything else becomes a `ClusterError`."""
+    cause = getattr(err, "cause", None)
+    while cause is not None:
+        if isinstance(cause, InputError):
+            return cause
+        cause = getattr(cause, "cause", None) or cause.__cause__
+    first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    return ClusterError(
+        f"the Ray cluster could not finish: {type(err).__name__}: {first} (each task was "
+        f"retried up to {TASK_RETRIES} times after its worker died; errors raised by the data "
+        "are not retried). Nothing was written."
+    )
+
+
+def guarded(gen):
+    """Run a progress generator that uses the cluster, turning Ray's failures into
+    `translate`'s errors."""
+    import ray.exceptions
+
+    try:
+        return (yield from gen)
+    except ray.exceptions.RayError as err:
+        raise translate(err) from None

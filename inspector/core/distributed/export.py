@@ -292,9 +292,11 @@ def ray_export(
         evidence = yield from evidence_for(ds, settings, against, pipeline, cancel, run_scan)
         engine = RayEngine(ds, token_spec, concurrency, shard_rows, pack_shard_packs, info)
         return (
-            yield from export_dataset(
-                ds, out, settings, evidence=evidence, tokens=pipeline, cancel=cancel,
-                engine=engine,
+            yield from cluster.guarded(
+                export_dataset(
+                    ds, out, settings, evidence=evidence, tokens=pipeline, cancel=cancel,
+                    engine=engine,
+                )
             )
         )  # fmt: skip
     finally:

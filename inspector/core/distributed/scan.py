@@ -96,8 +96,8 @@ def ray_scan(
 
     info = cluster.connect(address, concurrency)
     try:
-        result = yield from _run(
-            ds, settings, tokens, pipe, concurrency, shard_rows, lsh_min_rows, cancel
+        result = yield from cluster.guarded(
+            _run(ds, settings, tokens, pipe, concurrency, shard_rows, lsh_min_rows, cancel)
         )
     finally:
         cluster.disconnect(info)
