@@ -22,6 +22,7 @@ def _run(args):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("ray-cluster")
 def test_scan_and_export_commands_on_the_cluster_match_local(ray_cluster, sample_data, tmp_path):
     data = sample_data / "preference"
     bench = str(sample_data / "benchmark" / "test.jsonl")

@@ -21,7 +21,7 @@ from inspector.core.export.rules import parse_rules
 from inspector.core.export.run import ExportSettings, export_dataset
 from inspector.core.tokens import TokenSettings
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ray-cluster")]
 SAME = ("rows", "drops", "split", "tokens", "decisions", "settings", "input")
 
 

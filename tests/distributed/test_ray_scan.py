@@ -16,7 +16,7 @@ from inspector.core import progress
 from inspector.core.data import open_dataset
 from inspector.core.scan.run import ScanSettings, scan
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ray-cluster")]
 
 
 def _both(path, tmp_path, settings, **ray_args):
