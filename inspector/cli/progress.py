@@ -26,6 +26,10 @@ def run_with_progress(gen, *, quiet: bool = False):
         def update(p):
             if p.step not in tasks:
                 tasks[p.step] = bar.add_task(p.step, total=p.total or None)
-            bar.update(tasks[p.step], completed=p.done, total=p.total or None)
+            # A cluster's progress adds a detail (blocks done, rows/s) after the step's name.
+            description = p.step + getattr(p, "detail", "")
+            bar.update(
+                tasks[p.step], completed=p.done, total=p.total or None, description=description
+            )
 
         return drain(gen, update)

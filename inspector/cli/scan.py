@@ -19,6 +19,7 @@ from inspector.cli.common import (
     prepare,
     report_cache_problems,
 )
+from inspector.cli.engine_options import engine_options
 from inspector.cli.progress import run_with_progress
 from inspector.cli.token_options import token_options
 
@@ -134,6 +135,7 @@ def _fail_codes(spec: str | None) -> set[str]:
     help="Embedding model for --semantic and --clusters (a local folder or cached name).",
 )
 @click.option("--no-cache", is_flag=True, help="Recompute even if a cached result exists.")
+@engine_options
 @handle_input_errors
 def command(
     path,
@@ -155,6 +157,9 @@ def command(
     clusters,
     embed_model,
     no_cache,
+    engine,
+    ray_address,
+    concurrency,
 ):
     """Find what is wrong in a dataset: quality flags with reasons and evidence, exact / near /
     prompt / semantic duplicates, benchmark contamination (--against) and split leakage.
@@ -181,15 +186,19 @@ def command(
     )
     with json_stdout(quiet):
         facts = None
-        if max_length is not None:
-            from inspector.cli.token_options import pipeline_from_options
-            from inspector.core.scan import collect_token_facts
+        if engine == "ray":
+            result = _on_ray(ds, settings, tokenizer, template, mask, max_length, no_cache, quiet,
+                             ray_address, concurrency)  # fmt: skip
+        else:
+            if max_length is not None:
+                from inspector.cli.token_options import pipeline_from_options
+                from inspector.core.scan import collect_token_facts
 
-            pipe = pipeline_from_options(ds, tokenizer, template, mask, max_length, "chosen")
-            facts = run_with_progress(collect_token_facts(ds, pipe), quiet=quiet)
-        result = run_with_progress(
-            scan(ds, settings, token_facts=facts, use_cache=not no_cache), quiet=quiet
-        )
+                pipe = pipeline_from_options(ds, tokenizer, template, mask, max_length, "chosen")
+                facts = run_with_progress(collect_token_facts(ds, pipe), quiet=quiet)
+            result = run_with_progress(
+                scan(ds, settings, token_facts=facts, use_cache=not no_cache), quiet=quiet
+            )
         cluster_result = _clusters(ds, embed_model, quiet) if clusters else None
     out = result.to_json()
     if cluster_result is not None:
@@ -232,6 +241,20 @@ def _write_json(path: Path, text: str):
             "is complete. Choose another file, or '-' for standard output."
         )
     return None
+
+
+def _on_ray(ds, settings, tokenizer, template, mask, max_length, no_cache, quiet, address, n):
+    """The scan on a Ray cluster (row pass and near-duplicate search there; same result)."""
+    from inspector.cli.engine_options import token_spec
+    from inspector.core.distributed import ray_scan
+
+    spec = None
+    if max_length is not None:
+        spec = token_spec(ds, tokenizer, template, mask, max_length, "chosen")
+    gen = ray_scan(
+        ds, settings, tokens=spec, address=address, concurrency=n, use_cache=not no_cache
+    )
+    return run_with_progress(gen, quiet=quiet)
 
 
 def _clusters(ds, embed_model: str, quiet: bool):

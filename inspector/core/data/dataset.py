@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -20,6 +21,49 @@ from inspector.core.data.formats import check_forced, detect_format
 from inspector.core.data.load import Loaded, load
 from inspector.core.data.normalize import normalize
 from inspector.core.errors import InputError, RowError
+
+
+def decode_json_columns(raw: dict, json_columns) -> dict:
+    """Undo the JSON-text storage of mixed-type columns (see `load._reload_exact`), in place."""
+    for col in json_columns:
+        if raw.get(col) is not None:
+            raw[col] = json.loads(raw[col])
+    return raw
+
+
+@dataclass(frozen=True)
+class RowReader:
+    """Raw rows (source column names) -> canonical rows -> `Conversation`s, for one dataset."""
+
+    format: str
+    view: dict[str, str]
+    json_columns: frozenset[str]
+    blank_columns: frozenset[str]
+
+    def decode(self, raw: dict) -> dict:
+        """Undo the JSON-text storage of mixed-type columns (see `load._reload_exact`)."""
+        return decode_json_columns(raw, self.json_columns)
+
+    def canonical(self, raw: dict) -> dict:
+        """A raw row keyed by canonical column names (an empty CSV cell of text is "")."""
+        blank = self.blank_columns
+        return {
+            name: "" if col in blank and raw.get(col) is None else raw.get(col)
+            for name, col in self.view.items()
+        }
+
+    def conversations(
+        self, batch: dict[str, list], first: int = 0
+    ) -> Iterator[tuple[int, Conversation | None, str | None]]:
+        """`(row, conversation, None)` or `(row, None, reason)` for a batch of raw rows given as
+        columns (`{column: values}`), numbered from `first`."""
+        n = len(next(iter(batch.values()))) if batch else 0
+        for i in range(n):
+            raw = self.decode({col: values[i] for col, values in batch.items()})
+            try:
+                yield first + i, normalize(self.format, self.canonical(raw)), None
+            except RowError as err:
+                yield first + i, None, err.reason
 
 
 class InspectorDataset:
@@ -86,18 +130,11 @@ class InspectorDataset:
 
     def canonical(self, raw: dict) -> dict:
         """A raw row keyed by canonical column names (an empty CSV cell of text is "")."""
-        blank = self.blank_columns
-        return {
-            name: "" if col in blank and raw.get(col) is None else raw.get(col)
-            for name, col in self._view.items()
-        }
+        return self.row_reader().canonical(raw)
 
     def decode(self, raw: dict) -> dict:
         """Undo the JSON-text storage of mixed-type columns (see `load._reload_exact`)."""
-        for col in self.json_columns:
-            if raw.get(col) is not None:
-                raw[col] = json.loads(raw[col])
-        return raw
+        return decode_json_columns(raw, self.json_columns)
 
     def raw_row(self, split: str, row: int) -> dict:
         """The row as in the input file (source column names, original values)."""
@@ -135,15 +172,18 @@ class InspectorDataset:
         """`(row, conversation, None)` or `(row, None, reason)` for rows start..stop of a split."""
         data = self.hf[split]
         stop = data.num_rows if stop is None else min(stop, data.num_rows)
+        reader = self.row_reader()
         for lo in range(start, stop, batch_size):
-            batch = data[lo : min(lo + batch_size, stop)]
-            n = len(next(iter(batch.values()))) if batch else 0
-            for i in range(n):
-                raw = self.decode({col: values[i] for col, values in batch.items()})
-                try:
-                    yield lo + i, normalize(self.format, self.canonical(raw)), None
-                except RowError as err:
-                    yield lo + i, None, err.reason
+            yield from reader.conversations(data[lo : min(lo + batch_size, stop)], lo)
+
+    def row_reader(self) -> RowReader:
+        """What turns this dataset's raw rows into conversations, as a small picklable object
+        (a distributed engine ships it to its workers, so both read rows with this code)."""
+        return self._reader
+
+    @cached_property
+    def _reader(self) -> RowReader:
+        return RowReader(self.format, dict(self._view), self.json_columns, self.blank_columns)
 
     def __repr__(self) -> str:
         sizes = ", ".join(f"{s}={self.num_rows(s)}" for s in self.splits)

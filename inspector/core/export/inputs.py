@@ -37,13 +37,24 @@ def _check_flag_codes(settings, scan_json: dict) -> None:
             )
 
 
+def _local_scan(ds, scan_settings, tokens, with_facts: bool, cancel):
+    from inspector.core.scan import run as scan
+
+    facts = None
+    if tokens is not None and with_facts:
+        facts = yield from scan.collect_token_facts(ds, tokens, cancel=cancel)
+    return (yield from scan.scan(ds, scan_settings, token_facts=facts, cancel=cancel))
+
+
 def evidence_for(
-    ds, settings, against=(), tokens=None, cancel: threading.Event | None = None
+    ds, settings, against=(), tokens=None, cancel: threading.Event | None = None, run_scan=None
 ) -> Generator[Progress, None, Evidence]:
     """An `Evidence` with the parts `settings` need (see `needs_of`), or None if it needs none.
 
     `against` are the test sets for contamination; `tokens` (a `TokenPipeline`, optional)
     gives the scan the token facts behind the `too_long` and `no_trained_tokens` flags.
+    `run_scan(ds, scan_settings, tokens, with_facts, cancel)` replaces the local scan (a
+    progress generator returning a `ScanResult`), e.g. with the scan on a cluster.
     """
     needs = needs_of(settings)
     if not needs:
@@ -62,10 +73,9 @@ def evidence_for(
             semantic=semantic,
             max_length=tokens.settings.max_length if tokens is not None else None,
         )
-        facts = None
-        if tokens is not None and "flags" in needs:
-            facts = yield from scan.collect_token_facts(ds, tokens, cancel=cancel)
-        result = yield from scan.scan(ds, scan_settings, token_facts=facts, cancel=cancel)
+        result = yield from (run_scan or _local_scan)(
+            ds, scan_settings, tokens, "flags" in needs, cancel
+        )
         scan_json = result.to_json()
         _check_flag_codes(settings, scan_json)
         evidence = Evidence.from_scan_json(scan_json)

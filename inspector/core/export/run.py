@@ -205,11 +205,14 @@ def export_dataset(
     evidence: Evidence | None = None,
     tokens=None,
     cancel: threading.Event | None = None,
+    engine=None,
 ) -> Generator[Progress, None, ExportResult]:
     """Export `ds` into the folder `out` (see the module docstring); returns an `ExportResult`.
 
     `tokens` is a `TokenPipeline` (needed for tokenized and packed output). Raises `InputError`
-    for unusable settings or targets before anything is written.
+    for unusable settings or targets before anything is written. `engine` runs the heavy steps
+    elsewhere (`inspector.core.distributed.export`): its `tokenize_kept` and `packed_table`
+    replace the local ones, and its `describe()` goes into the manifest as `engine`.
     """
     settings.check()
     needs_tokens = {"tokenized", "packed"} & set(settings.what)
@@ -228,6 +231,7 @@ def export_dataset(
         if needs_tokens:
             from inspector.core.export.token_export import tokenize_kept
 
+            tokenize_kept = getattr(engine, "tokenize_kept", tokenize_kept)
             token_table, token_report = yield from tokenize_kept(
                 ds, verdicts, tokens, root / ".tokens.arrow", cancel
             )
@@ -253,8 +257,16 @@ def export_dataset(
             outputs.update(
                 (
                     yield from write_token_outputs(
-                        token_table, ds, dest, names, settings, tokens, root, cancel
-                    )
+                        token_table,
+                        ds,
+                        dest,
+                        names,
+                        settings,
+                        tokens,
+                        root,
+                        cancel,
+                        packer=getattr(engine, "packed_table", None),
+                    )  # fmt: skip
                 )
             )
             token_table = None
@@ -280,6 +292,8 @@ def export_dataset(
             "outputs": outputs,
             "evidence": (evidence.sources if evidence is not None else {}),
         }
+        if engine is not None:
+            manifest["engine"] = engine.describe()
         write_manifest(root, manifest)
         yield Progress("finishing", 1, 1)
         path = staging.commit()

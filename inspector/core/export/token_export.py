@@ -37,6 +37,66 @@ SCHEMA = pa.schema(
 )
 
 
+def new_stats() -> dict[str, int]:
+    """The token statistics of the manifest, all zero."""
+    return {
+        "rows": 0,
+        "tokens": 0,
+        "trained_tokens": 0,
+        "truncated_rows": 0,
+        "trained_tokens_lost_to_truncation": 0,
+    }
+
+
+def encode_kept(pipeline, si: int, rows: list[int], convs: list, stats: dict, failed: dict):
+    """Tokenize one batch of kept rows of split number `si`: the rows' `SCHEMA` table (None
+    when none is usable), adding to `stats` and to `failed[reason]` (rows that cannot be used).
+    Every engine tokenizes its batches with this."""
+    from inspector.core.errors import RowError
+
+    ids, labels, kept_rows = [], [], []
+    for row, res in zip(rows, pipeline.encode_batch(convs), strict=True):
+        if isinstance(res, RowError):
+            failed["render_error"].append(row)
+            continue
+        if res.trained_tokens == 0:
+            failed["no_trained_tokens"].append(row)
+            continue
+        m = res.model_inputs()
+        ids.append(m["input_ids"])
+        labels.append(m["labels"])
+        kept_rows.append(row)
+        stats["tokens"] += len(m["input_ids"])
+        stats["trained_tokens"] += res.trained_tokens
+        stats["truncated_rows"] += int(res.truncated)
+        stats["trained_tokens_lost_to_truncation"] += res.trained_tokens_lost
+    stats["rows"] += len(kept_rows)
+    if not kept_rows:
+        return None
+    return pa.table(
+        [
+            pa.array([si] * len(kept_rows), pa.int16()),
+            pa.array(kept_rows, pa.int64()),
+            pa.array(ids, pa.list_(pa.int32())),
+            pa.array(labels, pa.list_(pa.int32())),
+        ],
+        schema=SCHEMA,
+    )
+
+
+def finish_tokens(ds, verdicts: Verdicts, pipeline, path: Path, stats: dict, failed: dict):
+    """Drop the rows that could not be used and open the written token file: `(table, report)`.
+    `failed[reason][split]` lists those rows in row order."""
+    dropped = {}
+    for reason, by_split in failed.items():
+        for split, rows in by_split.items():
+            verdicts.drop_unusable(split, rows, reason)
+        dropped[reason] = sum(len(r) for r in by_split.values())
+    table = pa.ipc.open_file(pa.memory_map(str(path))).read_all()
+    report = {**pipeline.describe(), **stats, "dropped": dropped}
+    return table, report
+
+
 def tokenize_kept(
     ds, verdicts: Verdicts, pipeline, path: Path, cancel: threading.Event | None = None
 ) -> Generator[Progress, None, tuple]:
@@ -47,61 +107,22 @@ def tokenize_kept(
     ``no_trained_tokens``. Returns ``(table, report)``: the memory-mapped table (rows in input
     order) and the token statistics for the manifest.
     """
-    from inspector.core.errors import RowError
-
     total = sum(int(verdicts.kept(s).sum()) for s in ds.splits)
     done = 0
-    stats = {
-        "rows": 0,
-        "tokens": 0,
-        "trained_tokens": 0,
-        "truncated_rows": 0,
-        "trained_tokens_lost_to_truncation": 0,
-    }
+    stats = new_stats()
     failed: dict[str, dict[str, list[int]]] = {"render_error": {}, "no_trained_tokens": {}}
     with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, SCHEMA) as out:
         for si, split in enumerate(ds.splits):
+            here = {reason: by_split.setdefault(split, []) for reason, by_split in failed.items()}
             for chunk, convs in _kept_batches(ds, split, verdicts.kept(split)):
                 check(cancel)
-                ids, labels, kept_rows = [], [], []
-                for row, res in zip(chunk, pipeline.encode_batch(convs), strict=True):
-                    if isinstance(res, RowError):
-                        failed["render_error"].setdefault(split, []).append(row)
-                        continue
-                    if res.trained_tokens == 0:
-                        failed["no_trained_tokens"].setdefault(split, []).append(row)
-                        continue
-                    m = res.model_inputs()
-                    ids.append(m["input_ids"])
-                    labels.append(m["labels"])
-                    kept_rows.append(row)
-                    stats["tokens"] += len(m["input_ids"])
-                    stats["trained_tokens"] += res.trained_tokens
-                    stats["truncated_rows"] += int(res.truncated)
-                    stats["trained_tokens_lost_to_truncation"] += res.trained_tokens_lost
-                if kept_rows:
-                    out.write_table(
-                        pa.table(
-                            [
-                                pa.array([si] * len(kept_rows), pa.int16()),
-                                pa.array(kept_rows, pa.int64()),
-                                pa.array(ids, pa.list_(pa.int32())),
-                                pa.array(labels, pa.list_(pa.int32())),
-                            ],
-                            schema=SCHEMA,
-                        )
-                    )
-                stats["rows"] += len(kept_rows)
+                part = encode_kept(pipeline, si, chunk, convs, stats, here)
+                if part is not None:
+                    out.write_table(part)
                 done += len(chunk)
                 yield Progress("tokenizing", done, total)
-    dropped = {}
-    for reason, by_split in failed.items():
-        for split, rows in by_split.items():
-            verdicts.drop_unusable(split, rows, reason)
-        dropped[reason] = sum(len(r) for r in by_split.values())
-    table = pa.ipc.open_file(pa.memory_map(str(path))).read_all()
-    report = {**pipeline.describe(), **stats, "dropped": dropped}
-    return table, report
+    failed = {r: {s: rows for s, rows in by.items() if rows} for r, by in failed.items()}
+    return finish_tokens(ds, verdicts, pipeline, path, stats, failed)
 
 
 def _kept_batches(ds, split: str, kept: np.ndarray):
@@ -203,8 +224,12 @@ def write_token_outputs(
     pipeline,
     root: Path,
     cancel: threading.Event | None = None,
+    packer=None,
 ) -> Generator[Progress, None, dict[str, Any]]:
-    """Write `tokenized/` and/or `packed/` for every output split; returns their manifest part."""
+    """Write `tokenized/` and/or `packed/` for every output split; returns their manifest part.
+
+    `packer` replaces `packed_table` (same arguments and result), e.g. a cluster's packing
+    per shard; its `strategy` attribute names it in the manifest."""
     kind = settings.container or "parquet"
     where = _out_split(table, ds, dest)
     capacity = settings.pack_length or pipeline.settings.max_length
@@ -222,7 +247,7 @@ def write_token_outputs(
             w.write_table(tokenized_table(part))
             tok_files[name] = w.close()
         if "packed" in settings.what:
-            packs, packing = packed_table(part, capacity)
+            packs, packing = (packer or packed_table)(part, capacity)
             w = make_writer(kind, root, "packed", name)
             w.write_table(packs)
             pack_files[name] = w.close()
@@ -243,7 +268,7 @@ def write_token_outputs(
             "as": kind,
             "files": {k: v.to_json() for k, v in pack_files.items()},
             "packing": {
-                "strategy": "bfd",
+                "strategy": getattr(packer, "strategy", "bfd"),
                 "pack_length": capacity,
                 "packs": packs,
                 "tokens": tokens,

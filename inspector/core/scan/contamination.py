@@ -315,11 +315,13 @@ def near_hits(
     test: TestSet,
     threshold: float = NEAR_THRESHOLD,
     cancel: threading.Event | None = None,
+    pairs=None,
 ) -> list[Hit]:
     """Rows whose word 5-gram set has Jaccard >= `threshold` with a test item's.
 
     `row_shingles` are the rows' word 5-grams (`shingles.shingle_bags(texts, 5)` or sets);
-    `text_of(row)` gives a row's text, asked only for the rows that match.
+    `text_of(row)` gives a row's text, asked only for the rows that match. `pairs` replaces
+    `minhash.near_pairs` (see `dedup.near_groups`).
     """
     from inspector.core.scan import minhash
 
@@ -329,7 +331,7 @@ def near_hits(
         np.concatenate([row_shingles.values, item_sets.values]),
         np.concatenate([row_shingles.offsets, item_sets.offsets[1:] + row_shingles.offsets[-1]]),
     )
-    found = minhash.near_pairs(both, threshold, cancel=cancel)
+    found = (pairs or minhash.near_pairs)(both, threshold, cancel=cancel)
     # Rows with identical shingle sets were collapsed onto one representative: expand them.
     groups: dict[int, list[int]] = {}
     for i, rep in enumerate(found.rep_of.tolist()):

@@ -143,11 +143,13 @@ def near_groups(
     sweep: Sequence[float] = SWEEP,
     num_perm: int | None = None,
     cancel: threading.Event | None = None,
+    pairs=None,
 ) -> Generator[Progress, None, NearResult]:
     """Near-duplicate groups of rows given their shingle sets; a progress generator.
 
     LSH is tuned for the lowest of `threshold` and the `sweep` thresholds, so the sweep's
-    counts come from the same verified pairs as the groups.
+    counts come from the same verified pairs as the groups. `pairs` replaces
+    `minhash.near_pairs` (same arguments, same result), e.g. with a cluster's version of it.
     """
     from inspector.core.scan import minhash
 
@@ -155,7 +157,7 @@ def near_groups(
     lowest = min([threshold, *sweep])
     yield Progress("near duplicates", 0, 3)
     check(cancel)
-    found = minhash.near_pairs(
+    found = (pairs or minhash.near_pairs)(
         shingles, lowest, num_perm or minhash.DEFAULT_NUM_PERM, cancel=cancel
     )
     yield Progress("near duplicates", 2, 3)

@@ -106,14 +106,25 @@ def candidate_pairs(
     found = []
     for band in range(banding.bands):
         check(cancel)
-        order = np.argsort(keys[band], kind="stable")
-        pairs = kernels.bucket_pairs(keys[band][order], ids[order], MAX_BUCKET)
-        if len(pairs):
-            found.append(pairs)
+        found.append(band_pairs(keys[band], ids))
+    return unique_pairs(found, sig.shape[0])
+
+
+def band_pairs(keys: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """The candidate pairs of one band: rows `ids` (ascending) whose bucket `keys` are equal."""
+    from inspector.core.scan import kernels
+
+    order = np.argsort(keys, kind="stable")
+    return kernels.bucket_pairs(keys[order], ids[order], MAX_BUCKET)
+
+
+def unique_pairs(found: list[np.ndarray], rows: int) -> np.ndarray:
+    """The distinct pairs of every band's candidates, sorted."""
+    found = [p for p in found if len(p)]
     if not found:
         return np.zeros((0, 2), dtype=np.int64)
     pairs = np.concatenate(found)
-    n = np.int64(sig.shape[0])
+    n = np.int64(rows)
     codes = np.unique(pairs[:, 0] * n + pairs[:, 1])
     return np.stack([codes // n, codes % n], axis=1)
 
@@ -172,6 +183,26 @@ class NearPairs:
         return np.array(out_pairs, dtype=np.int64).reshape(-1, 2), np.array(out_sims)
 
 
+def representatives(shingles: Tokens) -> tuple[np.ndarray, np.ndarray]:
+    """`(rep_of, is_rep)`: rows with identical shingles collapsed onto their first row (see
+    `NearPairs`), and which rows are representatives that have shingles (the rows LSH pairs)."""
+    from inspector.core.scan import kernels
+
+    rows = len(shingles)
+    has = shingles.counts() > 0
+    set_key = kernels.multiset_hashes(shingles.values, shingles.offsets)
+    # The first row of each identical set is its representative. Two different sets with one
+    # key would take a 64-bit hash collision (odds about rows**2 / 2**65).
+    order = np.lexsort((np.arange(rows), set_key))
+    sorted_keys = set_key[order]
+    starts = np.ones(rows, dtype=bool)
+    starts[1:] = sorted_keys[1:] != sorted_keys[:-1]
+    rep_of = np.empty(rows, dtype=np.int64)
+    rep_of[order] = order[np.maximum.accumulate(np.where(starts, np.arange(rows), 0))]
+    rep_of[~has] = np.nonzero(~has)[0]
+    return rep_of, (rep_of == np.arange(rows)) & has
+
+
 def near_pairs(
     shingles: Tokens,
     threshold: float = 0.8,
@@ -186,23 +217,8 @@ def near_pairs(
     shingles are collapsed before LSH, so a row copied a thousand times costs one signature in
     each bucket, never a million candidate pairs.
     """
-    from inspector.core.scan import kernels
-
     banding = banding or choose_bands(threshold, num_perm)
-    rows = len(shingles)
-    has = shingles.counts() > 0
-    set_key = kernels.multiset_hashes(shingles.values, shingles.offsets)
-    # The first row of each identical set is its representative. Two different sets with one
-    # key would take a 64-bit hash collision (odds about rows**2 / 2**65).
-    order = np.lexsort((np.arange(rows), set_key))
-    sorted_keys = set_key[order]
-    starts = np.ones(rows, dtype=bool)
-    starts[1:] = sorted_keys[1:] != sorted_keys[:-1]
-    rep_of = np.empty(rows, dtype=np.int64)
-    rep_of[order] = order[np.maximum.accumulate(np.where(starts, np.arange(rows), 0))]
-    rep_of[~has] = np.nonzero(~has)[0]
-    is_rep = (rep_of == np.arange(rows)) & has
-
+    rep_of, is_rep = representatives(shingles)
     sig = signatures(shingles, num_perm)
     cand = candidate_pairs(sig, banding, active=is_rep, cancel=cancel)
     sim = jaccard(shingles, cand)

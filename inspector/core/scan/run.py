@@ -135,38 +135,14 @@ def scan(
 
     def flush():
         first = len(rows.valid) - len(pending)
-        rows.near_parts.append(shingles.shingle_bags([p[0] for p in pending], settings.near_ngram))
-        rows.prompt_parts.append(
-            shingles.shingle_bags([p[1] for p in pending], PROMPT_NGRAM, "char")
-        )
-        for index in indexes:
-            hits.extend(
-                contamination.ngram_hits(
-                    [p[2] for p in pending], index, first, prompts=[p[3] for p in pending]
-                )
-            )
+        hits.extend(shingle_batch(rows, pending, settings, indexes, first))
         pending.clear()
 
     try:
         for s, split in enumerate(ds.splits):
             for row, conv, problem in ds.iter_conversations(split):
-                index = len(rows.valid)
-                rows.split_of.append(s)
-                rows.row_of.append(row)
-                rows.valid.append(conv is not None)
-                if conv is None:
-                    problems.append({"split": split, "row": row, "reason": problem})
-                    conv = Conversation("text", [])
-                else:
-                    flags.add(index, conv, facts_for(token_facts, split, row))
-                prompt = conv.prompt_text()
-                rows.row_hash.append(dedup.text_hash(row_text(conv)))
-                rows.prompt_hash.append(dedup.text_hash(prompt))
-                rows.has_prompt.append(conv.chosen is None and bool(prompt.strip()))
-                rows.answer_hash.append(dedup.text_hash(conv.response_text()))
-                pending.append(
-                    (near_text(conv), instruction_text(conv), conv.all_text(), prompt_texts(conv))
-                )
+                facts = facts_for(token_facts, split, row) if conv is not None else None
+                take_row(rows, flags, problems, (s, split), row, conv, problem, facts, pending)
                 if len(pending) >= BATCH:
                     flush()
                     check(cancel)
@@ -184,6 +160,45 @@ def scan(
     return result
 
 
+def take_row(rows, flags, problems, split, row, conv, problem, facts, pending) -> None:
+    """What one row contributes to the row pass, appended to `rows` (a `RowData`), `flags` (a
+    `FlagRun`, rows numbered by their place in `rows`) and `problems`; its texts go to
+    `pending` for `shingle_batch`. `split` is `(index, name)`. The local scan calls this for
+    every row, a distributed engine for every row of its blocks."""
+    index = len(rows.valid)
+    rows.split_of.append(split[0])
+    rows.row_of.append(row)
+    rows.valid.append(conv is not None)
+    if conv is None:
+        problems.append({"split": split[1], "row": row, "reason": problem})
+        conv = Conversation("text", [])
+    else:
+        flags.add(index, conv, facts)
+    prompt = conv.prompt_text()
+    rows.row_hash.append(dedup.text_hash(row_text(conv)))
+    rows.prompt_hash.append(dedup.text_hash(prompt))
+    rows.has_prompt.append(conv.chosen is None and bool(prompt.strip()))
+    rows.answer_hash.append(dedup.text_hash(conv.response_text()))
+    pending.append((near_text(conv), instruction_text(conv), conv.all_text(), prompt_texts(conv)))
+
+
+def shingle_batch(rows, pending, settings, indexes, first: int) -> list:
+    """Shingle a batch of pending texts into `rows` and check them against the test sets'
+    n-gram `indexes`; returns the contamination hits (rows numbered from `first`)."""
+    from inspector.core.scan import contamination
+
+    rows.near_parts.append(shingles.shingle_bags([p[0] for p in pending], settings.near_ngram))
+    rows.prompt_parts.append(shingles.shingle_bags([p[1] for p in pending], PROMPT_NGRAM, "char"))
+    hits = []
+    for index in indexes:
+        hits.extend(
+            contamination.ngram_hits(
+                [p[2] for p in pending], index, first, prompts=[p[3] for p in pending]
+            )
+        )
+    return hits
+
+
 def collect_token_facts(ds, pipeline, cancel: threading.Event | None = None):
     """The tokens layer's facts for every split (`{split: TokenFacts}`), ready for
     `scan(token_facts=...)`; a progress generator. `pipeline` is an
@@ -196,8 +211,10 @@ def collect_token_facts(ds, pipeline, cancel: threading.Event | None = None):
     return out
 
 
-def _dataset_steps(ds, settings, rows, flags, tests, hits, cancel):
-    """Everything that needs all rows: groups, near matches, leakage, semantic duplicates."""
+def _dataset_steps(ds, settings, rows, flags, tests, hits, cancel, near_pairs=None):
+    """Everything that needs all rows: groups, near matches, leakage, semantic duplicates.
+
+    `near_pairs` replaces `minhash.near_pairs` in every near search (a cluster's version)."""
     from inspector.core.scan import contamination
 
     splits = ds.splits
@@ -216,14 +233,15 @@ def _dataset_steps(ds, settings, rows, flags, tests, hits, cancel):
     yield Progress("duplicates", 1, 4)
     near_sets = concat(rows.near_parts)
     near = yield from dedup.near_groups(
-        near_sets, settings.near_threshold, settings.sweep, cancel=cancel
+        near_sets, settings.near_threshold, settings.sweep, cancel=cancel, pairs=near_pairs
     )
     duplicates["near"] = near.groups
     prompt_sets = concat(rows.prompt_parts)
     has_prompt = np.array(rows.has_prompt)
     prompt_near = yield from dedup.near_groups(
-        _only(prompt_sets, has_prompt), settings.prompt_threshold, (), cancel=cancel
-    )
+        _only(prompt_sets, has_prompt), settings.prompt_threshold, (), cancel=cancel,
+        pairs=near_pairs,
+    )  # fmt: skip
     duplicates["near_prompt"] = prompt_near.groups
     yield Progress("duplicates", 3, 4)
 
@@ -232,7 +250,9 @@ def _dataset_steps(ds, settings, rows, flags, tests, hits, cancel):
 
     for test in tests:
         check(cancel)
-        hits.extend(contamination.near_hits(near_sets, text_of, test, cancel=cancel))
+        hits.extend(
+            contamination.near_hits(near_sets, text_of, test, cancel=cancel, pairs=near_pairs)
+        )
     if settings.semantic:
         duplicates["semantic"] = yield from _semantic(
             ds, settings, splits, split_of, row_of, cancel
