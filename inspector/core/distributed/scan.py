@@ -40,7 +40,7 @@ def _cached_facts(ds, pipe, use_cache: bool):
     if pipe is None or not use_cache:
         return None
     from inspector.core import progress
-    from inspector.core.tokens.facts import TokenFacts, token_facts  # noqa: F401
+    from inspector.core.tokens.facts import token_facts
 
     out = {}
     for split in ds.splits:
