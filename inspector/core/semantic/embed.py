@@ -123,14 +123,7 @@ def embed_dataset(ds, *, model: str = "auto", text: str = "prompt_response", can
     spec = resolve_model(model, device)
     if n == 0:
         return Embeddings(np.zeros((0, 0), dtype=np.float32), keys, spec, text)
-    key = make_key(
-        kind="embeddings",
-        v=_VERSION,
-        data=ds.fingerprint,
-        model=encoders.model_identity(spec),
-        text=text,
-        max_chars=MAX_CHARS,
-    )
+    key = embedding_key(ds, spec, text)
     final = ds.cache.path("embeddings", key, "npy")
     meta = ds.cache.get_json("embeddings", key)
     if meta and final.exists():
@@ -161,6 +154,42 @@ def embed_dataset(ds, *, model: str = "auto", text: str = "prompt_response", can
     done_path.unlink(missing_ok=True)
     ds.cache.put_json("embeddings", key, {"model_name": enc.name, "rows": n, "text": text})
     return Embeddings(np.load(final, mmap_mode="r"), keys, enc.name, text, final, key)
+
+
+def embedding_key(ds, spec: str, text: str) -> str:
+    """The cache key of a dataset's embeddings with model `spec` (resolved) and `text`."""
+    return make_key(
+        kind="embeddings",
+        v=_VERSION,
+        data=ds.fingerprint,
+        model=encoders.model_identity(spec),
+        text=text,
+        max_chars=MAX_CHARS,
+    )
+
+
+def encode_window(enc, ds, start: int, stop: int, text: str) -> np.ndarray:
+    """The vectors of global rows [start, stop) (`start` a multiple of `BLOCK`, at most one
+    block), made exactly as `embed_dataset` makes them: an engine that encodes blocks
+    elsewhere calls this, so its vectors are the local ones."""
+    keys = RowKeys(ds.splits, [ds.num_rows(s) for s in ds.splits])
+    n = stop - start
+    out = np.zeros((n, enc.dim), dtype=np.float32)
+    done = np.zeros(n, dtype=np.uint8)
+
+    def read(a: int, b: int) -> list[str]:
+        return _read_texts(ds, keys, start + a, start + b, text)
+
+    for _ in _encode_blocks(enc, n, read, out, done, None):
+        pass
+    return out
+
+
+def fit_encoder(enc, ds, text: str, state_path: Path, cancel=None):
+    """`enc` fitted as `embed_dataset` fits it (a seeded sample; the basis saved at
+    `state_path` for workers to load with `TfidfSvdEncoder.from_state`)."""
+    keys = RowKeys(ds.splits, [ds.num_rows(s) for s in ds.splits])
+    return _fitted(enc, ds, keys, text, state_path, cancel)[0]
 
 
 def _encode_blocks(enc, n: int, read: Callable[[int, int], list[str]], out, done, cancel):
