@@ -99,6 +99,24 @@ def test_the_local_scan_and_the_app_read_the_cluster_result(ray_cluster, sample_
     assert shards, "per-row results are kept as Parquet shards"
 
 
+def test_the_app_shows_a_scan_computed_on_the_cluster(ray_cluster, sample_data, tmp_path):
+    """The app's scan analysis, with its own settings, finds the cluster's result and shows
+    it (its `ScanIndex`): no row is scanned again."""
+    from inspector.core.distributed import ray_scan
+    from inspector.ui.analyses.specs import _scan
+    from inspector.ui.session import Session, Settings
+
+    bench = sample_data / "benchmark" / "test.jsonl"
+    ds = open_dataset(sample_data / "sft", state_dir=tmp_path)
+    app_settings = Settings(against=[bench])
+    settings = ScanSettings(max_length=app_settings.max_length, against=(str(bench),))
+    remote = progress.run(ray_scan(ds, settings, shard_rows=200)).to_json()
+    steps = []
+    shown = progress.drain(_scan(Session(ds, app_settings), None), steps.append)
+    assert [p.step for p in steps] == ["loading cached scan"]
+    assert shown == remote and shown["contamination"] and shown["duplicates"]["exact"]
+
+
 def _running_task_workers(folder: str) -> list:
     """Worker processes of the test cluster that are running one of the scan's map tasks."""
     from tests.distributed.conftest import _ours

@@ -201,8 +201,9 @@ class ShardPacker:
         self.concurrency = concurrency
 
     def ranges(self, part: pa.Table, capacity: int) -> list[dict]:
-        """Row ranges of the shards: a new shard starts once `shard_packs * capacity` tokens
-        (as packed: rows cut to the capacity) are in the current one."""
+        """Row ranges of the shards: each ends with the row where the running count of tokens
+        (as packed: rows cut to the capacity) passes the next multiple of `shard_packs *
+        capacity`, so every shard but the last holds that many tokens, give or take a row."""
         lengths = np.minimum(pa.compute.list_value_length(part.column("input_ids")).to_numpy(),
                              capacity)  # fmt: skip
         ends = np.cumsum(lengths)

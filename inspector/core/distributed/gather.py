@@ -56,9 +56,11 @@ def gather(blocks: list[pa.Table], ds, settings, token_settings=None):
     row_of = table.column("row").to_numpy()
     order_ok = np.all(np.diff(split_of * (1 << 40) + row_of) > 0)
     if not order_ok or len(row_of) != ds.total_rows:
-        raise RuntimeError(
-            f"the cluster returned {len(row_of)} rows for a dataset of {ds.total_rows}: "
-            "some block was lost or repeated"
+        from inspector.core.distributed.cluster import ClusterError
+
+        raise ClusterError(
+            f"the cluster returned {len(row_of)} rows for a dataset of {ds.total_rows} "
+            "(a block was lost or repeated); nothing was cached, run the scan again."
         )
     rows.split_of = split_of.tolist()
     rows.row_of = row_of.tolist()

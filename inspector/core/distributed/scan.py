@@ -9,9 +9,11 @@ What runs where:
   which calls the local engine's functions;
 - on the cluster too, the near-duplicate search (`lsh`): MinHash signatures per block, then
   candidate pairs grouped by LSH band and verified by true Jaccard;
+- on the cluster, with `--semantic`, the embeddings (`embed.ray_embed`, an actor pool);
 - on the driver, over compact per-row arrays: exact and prompt groups (a sort of 8-byte
   hashes), connected components of the verified pairs, near matches against test sets,
-  leakage and the dataset-level flag rules — `scan.run._dataset_steps`, the local code.
+  leakage, semantic groups and the dataset-level flag rules — `scan.run._dataset_steps`, the
+  local code.
 
 The result is the local engine's `ScanResult`, cached under the same key in the state folder
 (so `inspector scan` and `inspector open` read it as their own), and the per-row results of
@@ -40,7 +42,7 @@ def _cached_facts(ds, pipe, use_cache: bool):
     if pipe is None or not use_cache:
         return None
     from inspector.core import progress
-    from inspector.core.tokens.facts import TokenFacts, token_facts  # noqa: F401
+    from inspector.core.tokens.facts import token_facts
 
     out = {}
     for split in ds.splits:
@@ -152,6 +154,10 @@ def _run(ds, settings, tokens, pipe, concurrency, shard_rows, lsh_min_rows, canc
             yield meter.progress("scanning rows on the cluster")
     rows, flags, hits, problems, facts = gather(blocks, ds, settings, pipe)
     del blocks
+    if settings.semantic:
+        from inspector.core.distributed.embed import ray_embed
+
+        yield from ray_embed(ds, model=settings.embed_model, concurrency=concurrency, cancel=cancel)
     started = time.perf_counter()
     result = yield from _dataset_steps(
         ds,

@@ -170,6 +170,30 @@ def embed_dataset(ds, *, model: str = "auto", text: str = "prompt_response", can
     return Embeddings(np.load(final, mmap_mode="r"), keys, enc.name, text, final, key)
 
 
+def encode_window(enc, ds, start: int, stop: int, text: str) -> np.ndarray:
+    """The vectors of global rows [start, stop) (`start` a multiple of `BLOCK`, at most one
+    block), made exactly as `embed_dataset` makes them: an engine that encodes blocks
+    elsewhere calls this, so its vectors are the local ones."""
+    keys = RowKeys(ds.splits, [ds.num_rows(s) for s in ds.splits])
+    n = stop - start
+    out = np.zeros((n, enc.dim), dtype=np.float32)
+    done = np.zeros(n, dtype=np.uint8)
+
+    def read(a: int, b: int) -> list[str]:
+        return _read_texts(ds, keys, start + a, start + b, text)
+
+    for _ in _encode_blocks(enc, n, read, out, done, None):
+        pass
+    return out
+
+
+def fit_encoder(enc, ds, text: str, state_path: Path, cancel=None):
+    """`enc` fitted as `embed_dataset` fits it (a seeded sample; the basis saved at
+    `state_path` for workers to load with `TfidfSvdEncoder.from_state`)."""
+    keys = RowKeys(ds.splits, [ds.num_rows(s) for s in ds.splits])
+    return _fitted(enc, ds, keys, text, state_path, cancel)[0]
+
+
 def _encode_blocks(enc, n: int, read: Callable[[int, int], list[str]], out, done, cancel):
     """Fill `out` block by block, longest texts first, ticking `done` after every write."""
     step = max(enc.batch_size * 8, 256) if hasattr(enc, "batch_size") else 4096
