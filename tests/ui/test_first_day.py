@@ -109,6 +109,9 @@ async def test_progress_never_goes_back(make_app, settle, monkeypatch):
     monkeypatch.setattr("inspector.ui.analyses.runner.PROGRESS_INTERVAL", 0.0)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
+        # The analyses run one after another: wait for the last, not only the first.
+        while any(s.status in ("queued", RUNNING) for s in app.analyses.values()):
+            await pilot.pause(0.1)
         for name in ("summary", "scan", "tokens"):
             assert app.analyses[name].status == DONE, app.analyses[name].describe()
     for name in ("scan", "tokens"):
