@@ -196,7 +196,7 @@ class InspectorApp(App):
         """Say which ids of the keymap file no binding has (a typo must not pass silently)."""
         from .keymap import unknown_ids
 
-        unknown = unknown_ids(self.user_keymap)
+        unknown = unknown_ids(self.user_keymap, type(self))
         if unknown:
             self.notify(
                 f"{self.keymap_source}: no key has the id {', '.join(unknown)} "

@@ -66,15 +66,13 @@ def _flatten(data: dict, prefix: str = ""):
             yield ident, value
 
 
-def known_ids() -> set[str]:
-    """Every binding id of the app, its views, dialogs and widgets."""
+def known_ids(app_class: type) -> set[str]:
+    """Every binding id of the app (`app_class`), its views, dialogs and widgets."""
     from importlib import import_module
 
     from textual.binding import Binding
 
-    from .app import InspectorApp
-
-    classes = [InspectorApp]
+    classes = [app_class]
     for module, names in (
         ("screens.overview", ("OverviewScreen",)),
         ("screens.rows", ("RowsScreen",)),
@@ -100,7 +98,7 @@ def known_ids() -> set[str]:
     return ids
 
 
-def unknown_ids(keymap: dict[str, str]) -> list[str]:
+def unknown_ids(keymap: dict[str, str], app_class: type) -> list[str]:
     """The ids of `keymap` that no binding of the app has (typos, or ids of an old version)."""
-    known = known_ids()
+    known = known_ids(app_class)
     return sorted(i for i in keymap if i not in known)

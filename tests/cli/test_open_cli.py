@@ -20,6 +20,8 @@ def test_open_is_registered_with_its_options():
         "--state",
         "--format",
         "--map",
+        "--embed-model",
+        "--keys",
     ):
         assert option in result.output
 
@@ -47,3 +49,13 @@ def test_bad_theme_file_is_a_clear_error(sample_data, tmp_path):
     result = CliRunner().invoke(main, ["open", str(sample_data / "sft"), "--theme", str(bad)])
     assert result.exit_code == 2
     assert "is not valid TOML" in result.output
+
+
+def test_bad_keymap_file_is_a_clear_error(sample_data, tmp_path):
+    keys = tmp_path / "keys.toml"
+    keys.write_text('"triage.drop" = [1, 2]\n')
+    result = CliRunner().invoke(
+        main, ["open", str(sample_data / "sft"), "--state", str(tmp_path), "--keys", str(keys)]
+    )
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"keymap {keys}: triage.drop must be a string of keys" in result.output

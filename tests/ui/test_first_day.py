@@ -109,6 +109,9 @@ async def test_progress_never_goes_back(make_app, settle, monkeypatch):
     monkeypatch.setattr("inspector.ui.analyses.runner.PROGRESS_INTERVAL", 0.0)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
+        # The analyses run one after another: wait for the last, not only the first.
+        while any(s.status in ("queued", RUNNING) for s in app.analyses.values()):
+            await pilot.pause(0.1)
         for name in ("summary", "scan", "tokens"):
             assert app.analyses[name].status == DONE, app.analyses[name].describe()
     for name in ("scan", "tokens"):
@@ -255,3 +258,35 @@ async def test_token_legend_explains_byte_tokens(real_data, tmp_path, settle):
         shown = console.export_text()
         assert "a byte token: its character shows on the last byte" in shown
         assert "·" in shown.split("\n", 3)[-1]  # and the marks are in the tokens
+
+
+async def test_a_first_compiling_run_says_so_once(make_app, settle, monkeypatch, tmp_path):
+    """The scan's row pass compiles numba kernels on a machine's first run: the panel says
+    "compiling kernels, once" then, and not on the next run."""
+    from inspector.ui.analyses import compiled
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr("inspector.ui.analyses.runner.PROGRESS_INTERVAL", 0.0)
+
+    async def said(state_dir) -> set[str]:
+        app = make_app(view="overview", state=state_dir, analyses=("scan",))
+        seen: set[str] = set()
+        original = app.post_message
+
+        def spy(message):
+            if isinstance(message, AnalysisUpdated) and app.analyses["scan"].status == RUNNING:
+                seen.add(app.analyses["scan"].describe())
+            return original(message)
+
+        monkeypatch.setattr(app, "post_message", spy)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            assert app.analyses["scan"].status == DONE
+        return seen
+
+    assert not compiled.before("scan")
+    first = await said(tmp_path / "one")
+    assert any("scanning rows (compiling kernels, once)" in s for s in first), first
+    assert compiled.before("scan")
+    second = await said(tmp_path / "two")  # another dataset folder: computed, not cached
+    assert second and not any("compiling" in s for s in second), second

@@ -89,3 +89,28 @@ def test_rows_in_the_16_colour_theme(snap_compare, app_on):
 def test_rows_in_the_light_theme(snap_compare, app_on):
     app = app_on(view="rows", theme="inspector-light")
     assert snap_compare(app, terminal_size=(80, 24), run_before=runner("j", "d", "j"))
+
+
+def test_help_on_the_overview(snap_compare, app_on):
+    """The first `?` on the first screen: how the app works (drop and keep named), then keys."""
+    assert snap_compare(
+        app_on(view="overview"), terminal_size=(80, 24), run_before=runner("question_mark")
+    )
+
+
+def test_near_duplicate_pair_with_differing_words(snap_compare, real_data, tmp_path):
+    """A real near-duplicate pair (rows 5 and 505 of the SFT notebook's data) side by side,
+    the words that differ marked."""
+    from textual.widgets import OptionList
+
+    ds = open_dataset(real_data / "rasbt_instruction-data.json", state_dir=tmp_path / "state")
+    app = InspectorApp(Session(ds), view="duplicates", analyses=("scan",))
+
+    async def run_before(pilot):
+        await _ready(pilot)
+        groups = pilot.app.screen.query_one("#dup-groups", OptionList)
+        ids = [groups.get_option_at_index(i).id for i in range(groups.option_count)]
+        groups.highlighted = ids.index("near#0")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

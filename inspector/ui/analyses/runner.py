@@ -186,11 +186,14 @@ class Analyses(Mapping):
         last = [0.0]
 
         def report(p: Progress) -> None:
+            # A new step is always shown at once: the next report may be minutes away (a
+            # UMAP fit, a first compile), and the screen must not keep the previous step.
+            new_step = p.step != state.step
             state.step, state.done, state.total = p.step, p.done, p.total
             state.fraction = meter.update(p)
             state.compiling = bool(first_compile) and p.step in spec.compiles
             now = time.monotonic()
-            if now - last[0] >= PROGRESS_INTERVAL:
+            if new_step or now - last[0] >= PROGRESS_INTERVAL:
                 last[0] = now
                 self.app.post_message(AnalysisUpdated(state.name))
 

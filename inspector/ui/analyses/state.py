@@ -84,7 +84,7 @@ class AnalysisState:
         if self.status == CANCELLED:
             return f"{title}: cancelled (run it again from the command palette)"
         if self.status == SKIPPED:
-            return f"{title}: not run (start it from the command palette: ctrl+p, run analysis)"
+            return f"{title}: not run (start it with ctrl+p, run analysis)"
         if self.status == FAILED:
             return f"{title}: {self.error}"
         return f"{title}: done"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -41,6 +42,7 @@ SECTION_TITLES = {
     "everywhere": "Keys everywhere",
     "item list": "Keys of the list",
     "row table": "Keys of the table",
+    "g prefix": "g, then a key: the selection",
 }
 #: What a key does, said more fully than the footer's one word (by binding id).
 HELP_TEXT = {
@@ -155,22 +157,26 @@ class HelpScreen(ModalScreen[None]):
             table.add_row(step, how)
         return table
 
-    def keys_table(self) -> Table:
-        table = Table(box=None, show_header=False, pad_edge=False, expand=True, padding=(0, 1))
-        table.add_column("key", style="bold", no_wrap=True, min_width=9)
-        table.add_column("does", ratio=1)
-        if self.show_ids:
-            table.add_column("id", style="dim", no_wrap=True)
-        section = None
-        rows = [*self.rows, *(("g prefix", k, d, "") for k, d in PREFIX_NOTES)]
-        for where, keys, desc, ident in rows:
-            if where != section:
-                section = where
-                pad = [""] * (2 if self.show_ids else 1)
-                table.add_row("", *pad)
-                table.add_row(Text(SECTION_TITLES.get(where, where), style="bold underline"), *pad)
-            table.add_row(keys, desc, *([ident] if self.show_ids else []))
-        return table
+    def keys_table(self) -> Group:
+        """One titled table per section: this view, the focused list, everywhere, `g`."""
+        parts: list = []
+        sections: dict[str, list] = {}
+        for where, keys, desc, ident in [
+            *self.rows,
+            *(("g prefix", k, d, "") for k, d in PREFIX_NOTES),
+        ]:
+            sections.setdefault(where, []).append((keys, desc, ident))
+        for where, rows in sections.items():
+            table = Table(box=None, show_header=False, pad_edge=False, expand=True, padding=(0, 1))
+            table.add_column("key", style="bold", no_wrap=True, min_width=9)
+            table.add_column("does", ratio=1)
+            if self.show_ids:
+                table.add_column("id", style="dim", no_wrap=True)
+            for keys, desc, ident in rows:
+                table.add_row(keys, desc, *([ident] if self.show_ids else []))
+            title = Text(SECTION_TITLES.get(where, where), style="bold underline")
+            parts += [Text(""), title, table]
+        return Group(*parts)
 
     def footnote(self) -> Text:
         keymap = getattr(self.app, "keymap_source", None) or "~/.config/inspector/keys.toml"
