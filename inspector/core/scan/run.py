@@ -116,6 +116,7 @@ def scan(
         for p in settings.against
     ]
     indexes = [contamination.NgramIndex(t, settings.contamination_ngram) for t in tests]
+    shared = _preambles(ds)
     rows = RowData()
     flags = FlagRun(settings.max_length, expected_rows=ds.total_rows)
     problems, hits = [], []
@@ -126,9 +127,9 @@ def scan(
     def flush():
         first = len(rows.valid) - len(pending)
         rows.near_parts.append(shingles.shingle_bags([p[0] for p in pending], settings.near_ngram))
-        rows.prompt_parts.append(
-            shingles.shingle_bags([p[1] for p in pending], PROMPT_NGRAM, "char")
-        )
+        # Near-duplicate prompts compare what is asked: shared preambles are left out.
+        asked = [shared.strip(p[1], count=True) for p in pending]
+        rows.prompt_parts.append(shingles.shingle_bags(asked, PROMPT_NGRAM, "char"))
         for index in indexes:
             hits.extend(
                 contamination.ngram_hits(
@@ -169,9 +170,28 @@ def scan(
     finally:
         flags.close()  # stops flag workers on cancel or error (no-op once finished)
     result.problems = problems
+    result.preambles = [p for p in shared.to_json() if p["rows"]]
     if use_cache:
         ds.cache.put_json("scan", key, result.to_json())
     return result
+
+
+def _preambles(ds):
+    """Text shared verbatim by many rows' instructions, found on a spread sample of them."""
+    from inspector.core.data.preamble import find_preambles, sample_positions
+    from inspector.core.errors import RowError
+
+    sizes = [ds.num_rows(s) for s in ds.splits]
+    ends = np.cumsum(sizes)
+    texts = []
+    for g in sample_positions(int(ends[-1]) if sizes else 0).tolist():
+        s = int(np.searchsorted(ends, g, side="right"))
+        row = g - (int(ends[s - 1]) if s else 0)
+        try:
+            texts.append(instruction_text(ds.conversation(ds.splits[s], row)))
+        except RowError:
+            continue
+    return find_preambles(texts)
 
 
 def collect_token_facts(ds, pipeline, cancel: threading.Event | None = None):
