@@ -174,3 +174,6 @@ def _clusters(console: Console, clusters) -> None:
     for cid, size, keywords, example in clusters.table_rows():
         table.add_row(str(cid), f"{size:,}", keywords, _clip(example, 60))
     console.print(table)
+    missing = getattr(clusters, "without_vector", 0)
+    if missing:
+        console.print(f"{missing:,} rows have no text to embed and are off the map (cluster -1)")
