@@ -40,6 +40,7 @@ def print_summary(result, clusters=None, json_out=None, console: Console | None 
     )
     _flags(console, result)
     _duplicates(console, result)
+    _preambles(console, getattr(result, "preambles", []))
     _contamination(console, result)
     _leakage(console, result)
     if result.problems:
@@ -48,6 +49,25 @@ def print_summary(result, clusters=None, json_out=None, console: Console | None 
         _clusters(console, clusters)
     if json_out is not None:
         console.print(f"full result: {marked(json_out)}")
+
+
+def _preambles(console: Console, preambles: list[dict]) -> None:
+    """Text shared verbatim by many prompts, named once: near-duplicate prompts and the
+    semantic embedding leave it out, so a group means the rows ask the same thing."""
+    if not preambles:
+        return
+    console.print(
+        f"[bold]{len(preambles):,} shared preamble(s)[/] left out of prompt similarity and "
+        "the semantic embedding:"
+    )
+    for p in preambles[:SHOW]:
+        line = Text(f"  {p['kind']}, {p['chars']:,} chars, {p['rows']:,} rows: ")
+        # Data: appended as plain text (never markup), control characters shown as "?".
+        shown = "".join(c if c.isprintable() else "?" for c in _clip(p["text"], 90))
+        line.append(shown)
+        console.print(line)
+    if len(preambles) > SHOW:
+        console.print(f"  ... and {len(preambles) - SHOW:,} more (see --json)")
 
 
 def _problems(console: Console, problems: list[dict], shown: int = 5) -> None:
@@ -190,3 +210,6 @@ def _clusters(console: Console, clusters) -> None:
         for cid, size, keywords, example in clusters.table_rows()
     ]
     console.print(fit_table("clusters", cols, rows, console.width))
+    missing = getattr(clusters, "without_vector", 0)
+    if missing:
+        console.print(f"{missing:,} rows have no text to embed and are off the map (cluster -1)")

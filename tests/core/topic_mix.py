@@ -61,3 +61,16 @@ def write_text_dataset(texts: list[str], folder: Path) -> Path:
         for t in texts:
             f.write(json.dumps({"text": t}) + "\n")
     return path
+
+
+def mix_with_chinese(real: Path) -> tuple[list[str], list[str]]:
+    """(texts, sources): the mix above with hh-rlhf replaced by 300 Chinese prompts (the
+    first user turn of each row of LLaMA-Factory's Chinese DPO demo)."""
+    texts, sources = four_source_mix(real)
+    keep = [i for i, s in enumerate(sources) if s != "hh-rlhf"]
+    texts, sources = [texts[i] for i in keep], [sources[i] for i in keep]
+    rows = json.loads((real / "llamafactory_dpo_zh_demo.json").read_text(encoding="utf-8"))
+    for r in rows[:300]:
+        texts.append(r["conversations"][0]["value"])
+        sources.append("zh")
+    return texts, sources

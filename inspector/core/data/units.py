@@ -125,8 +125,17 @@ def unit_pattern() -> re.Pattern:
 
 
 @functools.cache
-def _unspaced_pattern() -> re.Pattern:
-    return re.compile(f"[{_char_class(UNSPACED)}\U00020000-\U0003ffff]")
+def run_patterns() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
+    """Patterns for fast feature extraction: spaced words (starting on a letter or digit),
+    runs of unspaced characters, and one unspaced character with its marks."""
+    word = _char_class(WORD) + "\U00010000-\U0001efff\U0001fb00-\U0001ffff\U00040000-\U0010ffff"
+    mark = _char_class(MARK)
+    unspaced = _char_class(UNSPACED) + "\U00020000-\U0003ffff"
+    return (
+        re.compile(f"[{word}][{word}{mark}]*"),
+        re.compile(f"(?:[{unspaced}][{mark}]*)+"),
+        re.compile(f"[{unspaced}][{mark}]*"),
+    )
 
 
 def split(text: str) -> list[str]:

@@ -63,8 +63,13 @@ def _list_column(tokens) -> pa.Array:
     return pa.LargeListArray.from_arrays(offsets, pa.array(tokens.values, pa.uint64()))
 
 
-def scan_block(batch: pa.Table, reader, settings, splits, indexes_ref=None, tokens=None):
-    """One block of input rows -> one table of what the row pass found (see module doc)."""
+def scan_block(
+    batch: pa.Table, reader, settings, splits, indexes_ref=None, tokens=None, shared=None
+):
+    """One block of input rows -> one table of what the row pass found (see module doc).
+
+    `shared`: the dataset's preambles (found on the driver); the rows each was stripped from
+    in this block come back in the `preamble_rows` column (its first row; null elsewhere)."""
     from inspector.core import progress
     from inspector.core.flags import FlagRun
     from inspector.core.scan.rows import RowData, facts_for
@@ -86,7 +91,11 @@ def scan_block(batch: pa.Table, reader, settings, splits, indexes_ref=None, toke
         row_facts = facts_for({"b": facts}, "b", i) if facts is not None and conv else None
         take_row(rows, flags, problems, (s, splits[s]), int(row_ids[i]), conv, problem,
                  row_facts, pending)  # fmt: skip
-    hits = shingle_batch(rows, pending, settings, _indexes(indexes_ref), 0) if pending else []
+    if shared is not None:
+        for p in shared.items:
+            p.rows = 0  # this block's rows only; the driver adds the blocks up
+    indexes = _indexes(indexes_ref)
+    hits = shingle_batch(rows, pending, settings, indexes, 0, shared) if pending else []
     n = len(items)
     by_row: dict[int, list] = {}
     for h in hits:
@@ -121,6 +130,10 @@ def scan_block(batch: pa.Table, reader, settings, splits, indexes_ref=None, toke
             [json.dumps(by_row[i]) if i in by_row else None for i in range(n)], pa.string()
         ),
     }
+    counts = [p.rows for p in shared.items] if shared is not None else []
+    columns["preamble_rows"] = pa.array(
+        [counts if i == 0 else None for i in range(n)], pa.list_(pa.int64())
+    )
     if facts is not None:
         for name, values in facts.columns.items():
             columns[FACT_PREFIX + name] = pa.array(values, pa.int32())

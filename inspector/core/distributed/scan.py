@@ -120,7 +120,7 @@ def _run(ds, settings, tokens, pipe, concurrency, shard_rows, lsh_min_rows, canc
     from inspector.core.distributed.gather import gather
     from inspector.core.distributed.rowpass import scan_block
     from inspector.core.scan import contamination
-    from inspector.core.scan.run import _dataset_steps
+    from inspector.core.scan.run import _dataset_steps, _preambles
 
     shard_list = yield from shards.input_shards(ds, shard_rows, cancel)
     tests = [
@@ -129,6 +129,7 @@ def _run(ds, settings, tokens, pipe, concurrency, shard_rows, lsh_min_rows, canc
     ]
     indexes = [contamination.NgramIndex(t, settings.contamination_ngram) for t in tests]
     indexes_ref = ray.put(indexes) if indexes else None
+    shared = _preambles(ds)
     blocks: list[pa.Table] = []
     if shard_list:
         data = shards.read_shards(shard_list).map_batches(
@@ -142,6 +143,7 @@ def _run(ds, settings, tokens, pipe, concurrency, shard_rows, lsh_min_rows, canc
                 "splits": ds.splits,
                 "indexes_ref": indexes_ref,
                 "tokens": tokens,
+                "shared": shared,
             },
             concurrency=concurrency,
             **cluster.remote_args(),
@@ -152,6 +154,10 @@ def _run(ds, settings, tokens, pipe, concurrency, shard_rows, lsh_min_rows, canc
             blocks.append(block)
             meter.add(block.num_rows)
             yield meter.progress("scanning rows on the cluster")
+    for block in blocks:
+        for counts in block.column("preamble_rows").to_pylist():
+            for p, c in zip(shared.items, counts or [], strict=False):
+                p.rows += c
     rows, flags, hits, problems, facts = gather(blocks, ds, settings, pipe)
     del blocks
     if settings.semantic:
@@ -170,6 +176,7 @@ def _run(ds, settings, tokens, pipe, concurrency, shard_rows, lsh_min_rows, canc
         near_pairs=lsh.finder(concurrency, lsh.MIN_ROWS if lsh_min_rows is None else lsh_min_rows),
     )
     result.problems = problems
+    result.preambles = [p for p in shared.to_json() if p["rows"]]
     yield ClusterProgress("dataset-wide steps", 1, 1, f" ({time.perf_counter() - started:.1f}s)")
     return _rows_table(rows, flags), facts, result
 

@@ -11,6 +11,9 @@ Rows are addressed as `{"split", "row"}` everywhere. Keys of `to_json()`:
   `duplicate_sweep`: rows each near-duplicate threshold would remove.
 - `contamination`: `[{"split", "row", "against", "item", "item_text", "kind", "ngram"}]`.
 - `leakage`: `[{"kind": "exact" | "near", "rows": [...]}]`, groups spanning several splits.
+- `preambles`: `[{"kind": "prefix" | "line", "chars", "rows", "text"}]`, text shared verbatim by
+  many prompts (`inspector.core.data.preamble`), left out of near-duplicate prompts and named
+  here once.
 - `problems`: rows that could not be normalized, with the reason.
 """
 
@@ -51,6 +54,7 @@ class ScanResult:
     length_bias: dict
     codes: dict[str, dict]
     problems: list[dict] = field(default_factory=list)
+    preambles: list[dict] = field(default_factory=list)
 
     @property
     def flags(self) -> dict[str, list[dict]]:
@@ -93,6 +97,7 @@ class ScanResult:
             "leakage": self.leakage,
             "length_bias": self.length_bias,
             "problems": self.problems,
+            "preambles": self.preambles,
             "codes": self.codes,
         }
 
@@ -113,4 +118,5 @@ class ScanResult:
             length_bias=data["length_bias"],
             codes=data["codes"],
             problems=data.get("problems", []),
+            preambles=data.get("preambles", []),
         )

@@ -126,6 +126,7 @@ def scan(
         for p in settings.against
     ]
     indexes = [contamination.NgramIndex(t, settings.contamination_ngram) for t in tests]
+    shared = _preambles(ds)
     rows = RowData()
     flags = FlagRun(settings.max_length, expected_rows=ds.total_rows)
     problems, hits = [], []
@@ -135,7 +136,7 @@ def scan(
 
     def flush():
         first = len(rows.valid) - len(pending)
-        hits.extend(shingle_batch(rows, pending, settings, indexes, first))
+        hits.extend(shingle_batch(rows, pending, settings, indexes, first, shared))
         pending.clear()
 
     try:
@@ -155,6 +156,7 @@ def scan(
     finally:
         flags.close()  # stops flag workers on cancel or error (no-op once finished)
     result.problems = problems
+    result.preambles = [p for p in shared.to_json() if p["rows"]]
     if use_cache:
         ds.cache.put_json("scan", key, result.to_json())
     return result
@@ -182,13 +184,19 @@ def take_row(rows, flags, problems, split, row, conv, problem, facts, pending) -
     pending.append((near_text(conv), instruction_text(conv), conv.all_text(), prompt_texts(conv)))
 
 
-def shingle_batch(rows, pending, settings, indexes, first: int) -> list:
+def shingle_batch(rows, pending, settings, indexes, first: int, shared=None) -> list:
     """Shingle a batch of pending texts into `rows` and check them against the test sets'
-    n-gram `indexes`; returns the contamination hits (rows numbered from `first`)."""
+    n-gram `indexes`; returns the contamination hits (rows numbered from `first`).
+
+    `shared` (`data.preamble.Preambles`): text many rows' instructions share, left out of the
+    prompt shingles so that near-duplicate prompts compare what is asked (and counted)."""
     from inspector.core.scan import contamination
 
     rows.near_parts.append(shingles.shingle_bags([p[0] for p in pending], settings.near_ngram))
-    rows.prompt_parts.append(shingles.shingle_bags([p[1] for p in pending], PROMPT_NGRAM, "char"))
+    asked = [p[1] for p in pending]
+    if shared is not None:
+        asked = [shared.strip(t, count=True) for t in asked]
+    rows.prompt_parts.append(shingles.shingle_bags(asked, PROMPT_NGRAM, "char"))
     hits = []
     for index in indexes:
         hits.extend(
@@ -197,6 +205,24 @@ def shingle_batch(rows, pending, settings, indexes, first: int) -> list:
             )
         )
     return hits
+
+
+def _preambles(ds):
+    """Text shared verbatim by many rows' instructions, found on a spread sample of them."""
+    from inspector.core.data.preamble import find_preambles, sample_positions
+    from inspector.core.errors import RowError
+
+    sizes = [ds.num_rows(s) for s in ds.splits]
+    ends = np.cumsum(sizes)
+    texts = []
+    for g in sample_positions(int(ends[-1]) if sizes else 0).tolist():
+        s = int(np.searchsorted(ends, g, side="right"))
+        row = g - (int(ends[s - 1]) if s else 0)
+        try:
+            texts.append(instruction_text(ds.conversation(ds.splits[s], row)))
+        except RowError:
+            continue
+    return find_preambles(texts)
 
 
 def collect_token_facts(ds, pipeline, cancel: threading.Event | None = None):

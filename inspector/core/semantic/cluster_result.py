@@ -31,9 +31,14 @@ class ClusterResult:
     model_name: str
     extra: dict = field(default_factory=dict)
 
+    @property
+    def without_vector(self) -> int:
+        """Rows with no vector (no text at all, or a row that could not be read): off the map."""
+        return int(np.isnan(self.xy[:, 0]).sum()) if len(self.xy) else 0
+
     def to_json(self) -> dict:
-        """``{"clusters": [...], "rows": [{"split","row","cluster","x","y"}]}`` (x, y null when
-        the row has no vector)."""
+        """``{"clusters": [...], "rows": [{"split","row","cluster","x","y"}],
+        "rows_without_vector": n}`` (x, y null when the row has no vector)."""
         clusters = [
             {
                 "id": c.id,
@@ -61,7 +66,7 @@ class ClusterResult:
                     "y": round(y, 4) if ok else None,
                 }
             )
-        return {"clusters": clusters, "rows": rows}
+        return {"clusters": clusters, "rows": rows, "rows_without_vector": self.without_vector}
 
     def table_rows(self) -> list[tuple[int, int, str, str]]:
         """(id, size, keywords joined by ", ", most central example on one line) per cluster."""

@@ -34,15 +34,23 @@ MAX_CHARS = 2000
 FIT_ROWS = 20_000
 #: Rows read from the dataset at a time; each block is encoded longest-first.
 BLOCK = 16_384
-_VERSION = 1
+#: 2: shared preambles are left out of the prompt.
+_VERSION = 2
 
 
-def text_of(conv: Conversation | None, choice: str = "prompt_response", max_chars=MAX_CHARS) -> str:
+def text_of(
+    conv: Conversation | None,
+    choice: str = "prompt_response",
+    max_chars=MAX_CHARS,
+    preambles=None,
+) -> str:
     """The text of `conv` to embed under `choice` (see `TEXT_CHOICES`), cut to `max_chars`.
 
     ``prompt`` is the first user turn (not the system prompt, which is often shared by every row
     and would pull all rows together); ``response`` the trained-on response (the chosen one for
     preference rows); ``conversation`` every turn. A plain-text row is its own prompt and response.
+    `preambles` (`inspector.core.data.preamble.Preambles`, found on the dataset's prompts) are
+    left out of the prompt, for the same reason.
     """
     if conv is None:
         return ""
@@ -51,6 +59,8 @@ def text_of(conv: Conversation | None, choice: str = "prompt_response", max_char
     if choice == "conversation":
         return conv.all_text()[:max_chars]
     prompt = next((t.content for t in conv.turns if t.role in (USER, TEXT)), "")
+    if preambles:
+        prompt = preambles.strip(prompt)
     response = conv.response_text()
     if choice == "prompt":
         return prompt[:max_chars]
@@ -146,12 +156,13 @@ def embed_dataset(ds, *, model: str = "auto", text: str = "prompt_response", can
         ds.cache.discard("embeddings", key)  # damaged: computed again below
 
     enc = encoders.load_encoder(spec, device)
+    shared = _preambles(ds, keys) if text in ("prompt_response", "prompt") else None
     partial = ds.cache.path("embeddings", key, "partial.npy")
     done_path = ds.cache.path("embeddings", key, "done.npy")
     if enc.needs_fit:
         yield Progress("fit embedding", 0, n)
         state_path = ds.cache.path("embeddings", key, "tfidf.npz")
-        enc, vecs = _fitted(enc, ds, keys, text, state_path, cancel)
+        enc, vecs = _fitted(enc, ds, keys, text, state_path, cancel, shared)
         out, done = _open_partial(partial, done_path, n, enc.dim)
         if vecs is not None:  # the sample was every row: their vectors are already made
             out[:], done[:] = vecs, 1
@@ -159,7 +170,7 @@ def embed_dataset(ds, *, model: str = "auto", text: str = "prompt_response", can
         out, done = _open_partial(partial, done_path, n, enc.dim)
 
     def read(a: int, b: int) -> list[str]:
-        return _read_texts(ds, keys, a, b, text)
+        return _read_texts(ds, keys, a, b, text, shared)
 
     yield from _encode_blocks(enc, n, read, out, done, cancel)
     out.flush()
@@ -223,7 +234,15 @@ def _encode_blocks(enc, n: int, read: Callable[[int, int], list[str]], out, done
             yield Progress("embed", finished, n)
 
 
-def _read_texts(ds, keys: RowKeys, a: int, b: int, choice: str) -> list[str]:
+def _preambles(ds, keys: RowKeys):
+    """Text shared verbatim by many first user turns, found on a spread sample of them."""
+    from inspector.core.data.preamble import find_preambles, sample_positions
+
+    texts = texts_at(ds, keys, sample_positions(len(keys)), "prompt")
+    return find_preambles(texts)
+
+
+def _read_texts(ds, keys: RowKeys, a: int, b: int, choice: str, preambles=None) -> list[str]:
     """Texts of global rows [a, b), which may span splits; rows that fail to normalize give ''."""
     texts: list[str] = []
     for s, split in enumerate(keys.splits):
@@ -232,17 +251,17 @@ def _read_texts(ds, keys: RowKeys, a: int, b: int, choice: str) -> list[str]:
             continue
         start, stop = max(a, lo) - lo, min(b, hi) - lo
         for _row, conv, _problem in ds.iter_conversations(split, start=start, stop=stop):
-            texts.append(text_of(conv, choice))
+            texts.append(text_of(conv, choice, preambles=preambles))
     return texts
 
 
-def texts_at(ds, keys: RowKeys, indices: Sequence[int], choice: str) -> list[str]:
+def texts_at(ds, keys: RowKeys, indices: Sequence[int], choice: str, preambles=None) -> list[str]:
     """Texts of the given global row positions (random access, for samples and examples)."""
     out = []
     for i in indices:
         split, row = keys[int(i)]
         try:
-            out.append(text_of(ds.conversation(split, row), choice))
+            out.append(text_of(ds.conversation(split, row), choice, preambles=preambles))
         except RowError:
             out.append("")
     return out
@@ -257,7 +276,7 @@ def _sample_positions(n: int) -> np.ndarray:
     return np.sort(np.random.default_rng(0).choice(n, FIT_ROWS, replace=False))
 
 
-def _fitted(enc, ds, keys: RowKeys, choice: str, state_path: Path, cancel):
+def _fitted(enc, ds, keys: RowKeys, choice: str, state_path: Path, cancel, preambles=None):
     """Fit `enc` on a seeded sample of rows, or reload the basis an interrupted run saved.
 
     Returns `(encoder, vectors)`; `vectors` holds every row's vector when the sample was the
@@ -272,9 +291,9 @@ def _fitted(enc, ds, keys: RowKeys, choice: str, state_path: Path, cancel):
     n = len(keys)
     check(cancel)
     if n <= FIT_ROWS:
-        sample = _read_texts(ds, keys, 0, n, choice)
+        sample = _read_texts(ds, keys, 0, n, choice, preambles)
     else:
-        sample = texts_at(ds, keys, _sample_positions(n), choice)
+        sample = texts_at(ds, keys, _sample_positions(n), choice, preambles)
     vecs = enc.fit_encode(sample)
     state_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = state_path.with_name(state_path.name + ".tmp.npz")

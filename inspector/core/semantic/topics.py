@@ -9,6 +9,7 @@ examples are the rows closest (cosine) to the cluster's mean vector.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -39,6 +40,26 @@ _CONTRACTIONS = {
 #: Words of two or more letters; digits and underscores excluded, so "42" or "__init__" never
 #: become a title.
 _WORD = r"(?u)\b[^\W\d_]{2,}\b"
+_WORD_RE = re.compile(_WORD)
+
+
+def _keyword_tokens(text: str) -> list[str]:
+    """Candidate keywords: words of two or more letters; in scripts written without spaces
+    (Chinese, Japanese, Thai...), where a whole sentence would be one "word", the character
+    bigrams of each run instead (most Chinese words are one or two characters)."""
+    if text.isascii():
+        return _WORD_RE.findall(text)
+    from inspector.core.data import units
+
+    _, run_re, char_re = units.run_patterns()
+    out = []
+    for run in run_re.findall(text):
+        cs = char_re.findall(run)
+        out.extend(a + b for a, b in zip(cs, cs[1:], strict=False))
+    out.extend(_WORD_RE.findall(run_re.sub(" ", text)))
+    return out
+
+
 #: Rows per cluster read for its keywords: enough for stable words, bounded for huge clusters.
 DOCS_PER_CLUSTER = 500
 
@@ -68,7 +89,8 @@ def keywords_by_class(docs: dict[int, list[str]], top_n: int = 6) -> dict[int, l
     vec = CountVectorizer(
         binary=True,
         lowercase=True,
-        token_pattern=_WORD,
+        tokenizer=_keyword_tokens,
+        token_pattern=None,
         stop_words=sorted(ENGLISH_STOP_WORDS | _CONTRACTIONS),
     )
     try:
