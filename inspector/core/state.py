@@ -31,7 +31,8 @@ def prepare_state(ds, *, store: str = "none") -> list[str]:
     folder = ds.state_dir
     problem = write_problem(folder)
     if problem:
-        other = fallback_dir(folder)
+        # Named after the data folder, as when `state_dir_for` itself falls back.
+        other = fallback_dir(folder.parent if folder.name == ".inspector" else folder)
         other_problem = write_problem(other)
         if other_problem:
             raise InputError(
