@@ -48,7 +48,13 @@ MIN_FREE_BYTES = 64 << 20
 
 
 def write_problem(folder: Path, min_free: int = MIN_FREE_BYTES) -> str | None:
-    """Why `folder` cannot take new files (created if missing), or None when it can.
+    """Why `folder` cannot take new files (created if missing), or None when it can: it
+    cannot be written (`unwritable`), or it has less than `min_free` bytes free."""
+    return unwritable(folder) or low_space(folder, min_free)
+
+
+def unwritable(folder: Path) -> str | None:
+    """Why nothing can be written in `folder` (created if missing), or None.
 
     Tried for real: the folder is created and a small file written and removed, since
     permissions alone do not tell (a read-only mount, root on a `chmod 555` folder).
@@ -65,13 +71,18 @@ def write_problem(folder: Path, min_free: int = MIN_FREE_BYTES) -> str | None:
             os.unlink(probe)
     except OSError as err:
         return err.strerror or str(err)
+    return None
+
+
+def low_space(folder: Path, min_free: int = MIN_FREE_BYTES) -> str | None:
+    """A sentence when the file system of `folder` has less than `min_free` bytes free."""
     try:
         st = os.statvfs(folder)
     except (OSError, AttributeError):  # pragma: no cover - no statvfs (Windows)
         return None
     free = st.f_bavail * st.f_frsize
     if free < min_free:
-        return f"only {free / (1 << 20):.1f} MiB free (at least {min_free >> 20} MiB needed)"
+        return f"only {free / (1 << 20):.1f} MiB free, at least {min_free >> 20} MiB needed"
     return None
 
 

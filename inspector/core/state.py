@@ -11,7 +11,7 @@ be read-only: its decisions are still applied.
 
 from __future__ import annotations
 
-from inspector.core.cache import fallback_dir, write_problem
+from inspector.core.cache import fallback_dir, low_space, unwritable
 from inspector.core.errors import InputError
 
 #: What a command does with the triage store.
@@ -29,25 +29,28 @@ def prepare_state(ds, *, store: str = "none") -> list[str]:
         raise ValueError(f"store must be one of {STORE_USES}, not {store!r}")
     notes: list[str] = []
     folder = ds.state_dir
-    problem = write_problem(folder)
+    hard = unwritable(folder)  # nothing can be written: the store is read-only too
+    problem = hard or low_space(folder)  # either way, caches go elsewhere
     if problem:
-        other = fallback_dir(folder)
-        other_problem = write_problem(other)
+        # Named after the data folder, as when `state_dir_for` itself falls back.
+        other = fallback_dir(folder.parent if folder.name == ".inspector" else folder)
+        other_problem = unwritable(other) or low_space(other)
         if other_problem:
             raise InputError(
-                f"{folder}: cannot write the state folder ({problem}), nor the fallback "
+                f"{folder}: cannot use the state folder ({problem}), nor the fallback "
                 f"{other} ({other_problem}). Free some space, or pass --state DIR with a "
                 "writable folder."
             )
         ds.cache.move_to(other)
         notes.append(
-            f"{folder}: cannot write here ({problem}); caches are written to {other} instead."
+            f"{folder}: {'cannot write here, ' if hard else ''}{problem}; caches are written to "
+            f"{other} instead."
         )
     if store != "none" and (folder / "triage.sqlite").is_file():
-        notes.extend(_check_store(ds, store, problem))
-    elif store == "write" and problem:
+        notes.extend(_check_store(ds, store, hard))
+    elif store == "write" and hard:
         notes.append(
-            f"decisions cannot be saved: {folder} cannot be written ({problem}); open the "
+            f"decisions cannot be saved: {folder} cannot be written ({hard}); open the "
             "data with --state DIR (a writable folder) to make decisions."
         )
     return notes

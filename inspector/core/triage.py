@@ -383,21 +383,25 @@ class _Transaction:
                 self.db.execute("COMMIT")
                 return False
             except sqlite3.OperationalError as err:  # e.g. the disk filled up
-                self.db.execute("ROLLBACK")
+                _rollback(self.db)
                 raise StoreError(
                     f"{self.path}: the decision was not saved ({err}); the store is as it "
                     "was before. Free some space and try again."
                 ) from None
-        try:
-            self.db.execute("ROLLBACK")
-        except sqlite3.OperationalError:
-            pass  # nothing was begun, or SQLite already rolled back
+        _rollback(self.db)
         if isinstance(exc, sqlite3.OperationalError):
             raise StoreError(
                 f"{self.path}: the decision was not saved ({exc}); the store is as it was "
                 "before. Free some space and try again."
             ) from None
         return False
+
+
+def _rollback(db: sqlite3.Connection) -> None:
+    try:
+        db.execute("ROLLBACK")
+    except sqlite3.OperationalError:
+        pass  # SQLite already rolled back (as it does on a full disk)
 
 
 def _why(err: Exception) -> str:

@@ -182,6 +182,7 @@ def _refuse_loop(folder: Path, root: Path, link: Path) -> None:
     if root == target or root.is_relative_to(target):
         raise InputError(
             f"{link}: a symbolic link to {target}, which holds the folder being opened "
-            f"({folder}); following it would read the same files again (or other datasets). "
+            f"({folder}): a loop, and following it would read the same files again (or other "
+            "datasets). "
             "Remove the link, or open the folder it points to."
         )

@@ -27,9 +27,10 @@ import numpy as np
 from inspector.core.data.files import open_binary
 from inspector.core.errors import InputError
 
-#: Deepest nesting of arrays and objects accepted in a row (a chat row with tool calls and
-#: JSON-schema tool definitions is some 10-15 levels deep).
-MAX_DEPTH = 100
+#: Deepest nesting of arrays and objects accepted in a row, the row itself counted (a chat row
+#: with tool calls and JSON-schema tool definitions is some 10-15 levels deep); Arrow's own
+#: schema import refuses 64 levels and more.
+MAX_DEPTH = 60
 #: Largest record accepted: a JSON Lines line, a JSON array element, a CSV or text line.
 MAX_ROW_BYTES = 64 << 20
 BLOCK = 16 << 20
@@ -64,7 +65,7 @@ def is_blank(path: Path) -> bool:
 
 
 def _mib(n: int) -> str:
-    return f"{n / (1 << 20):,.0f} MiB"
+    return f"{n / (1 << 20):,.0f} MiB" if n >= 1 << 20 else f"{n:,} bytes"
 
 
 class _JsonScan:
@@ -166,7 +167,11 @@ class _JsonScan:
         sizes = np.diff(bounds)
         big = np.flatnonzero(sizes > MAX_ROW_BYTES)
         if big.size:
-            raise self.fail(line_at(int(bounds[big[0]])), self._too_big(int(sizes[big[0]])))
+            i = int(big[0])
+            start = int(bounds[i]) + (1 if i else 0)  # after the newline or comma before it
+            while 0 <= start < len(data) - 1 and data[start] in b" \t\r\n":
+                start += 1
+            raise self.fail(line_at(max(start, 0)), self._too_big(int(sizes[i])))
         if ends.size:
             self.record_start = self.offset + int(ends[-1]) + 1
             if self.array:

@@ -66,8 +66,9 @@ class Staging:
             real_p, real_t = p.resolve(), t.resolve()
             if real_p == real_t or _is_within(real_p, real_t):
                 raise InputError(
-                    f"{t}: the output folder would hold (or replace) the input {p}; "
-                    "choose an --out folder outside the input."
+                    f"{t}: the output folder would hold (or replace) {p}, which this export "
+                    "reads (the input, or its saved decisions and caches); choose an --out "
+                    "folder outside it."
                 )
         if t.exists() or t.is_symlink():
             if not self.force:
