@@ -70,7 +70,7 @@ OPEN_SCRIPT = textwrap.dedent(
     path, state = sys.argv[1], sys.argv[2]
     settings = {"tokenizer": None, "template": None, "mask": "completion",
                 "max_length": 2048, "against": []}
-    app = _app(Path(path), None, None, Path(state), None, "overview", False, settings)
+    app = _app(Path(path), None, None, Path(state), None, None, "overview", False, settings)
 
     async def settle(pilot):
         await pilot.pause()
