@@ -125,10 +125,15 @@ def _ip(text: str):
     return None
 
 
+#: North American numbers with area code or exchange 555 are reserved for fiction and
+#: examples ("(555) 123-4567"): they name no one.
+_FICTIONAL = re.compile(r"^(?:\+?1)?(?:555\d{7}|\d{3}555\d{4})$")
+
+
 def _phone(text: str):
     for m in PHONE.finditer(text):
         digits = re.sub(r"\D", "", m.group())
-        if 10 <= len(digits) <= 15:
+        if 10 <= len(digits) <= 15 and not _FICTIONAL.match(digits):
             return m
     return None
 
