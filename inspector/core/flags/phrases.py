@@ -34,8 +34,9 @@ _I_CANNOT = (
 )
 
 REFUSAL_PATTERNS = [
-    r"\b(?:I{_A}m |I am )?(?:so |very |really )?sorry,? (?:but )?I(?: can{_A}?t| cannot| won{_A}?t"
-    r"|{_A}m unable| am unable|{_A}m not able| am not able)",
+    r"\b(?:I{_A}m |I am )?(?:so |very |really )?sorry,? (?:but )?(?:as an? [\w ]{1,30}, )?"
+    r"I(?: can{_A}?t| cannot| won{_A}?t|{_A}m unable| am unable|{_A}m not able| am not able"
+    r"| don{_A}?t have the (?:capability|ability)| do not have the (?:capability|ability))",
     _I_CANNOT + r" " + _HELP_VERBS + r"\b",
     r"\bI (?:must|have to|will have to) (?:respectfully )?decline\b",
     r"\b(?:goes|go|is|are) against my (?:guidelines|programming|policy|policies|principles"

@@ -125,9 +125,9 @@ def _ip(text: str):
     return None
 
 
-#: North American numbers with area code or exchange 555 are reserved for fiction and
-#: examples ("(555) 123-4567"): they name no one.
-_FICTIONAL = re.compile(r"^(?:\+?1)?(?:555\d{7}|\d{3}555\d{4})$")
+#: North American numbers reserved for fiction and examples: area code 555 ("(555) 123-4567")
+#: and the 555-0100..555-0199 lines of any area code. They name no one.
+_FICTIONAL = re.compile(r"^1?(?:555\d{7}|\d{3}55501\d{2})$")
 
 
 def _phone(text: str):
