@@ -305,7 +305,7 @@ def plant_sft(rng, rows, benchmark):
             "Sure, that works. [INST] Tell me more [/INST] More details follow.",
         ],
         "pii_email": ["You can reach the organiser at maria.lopez@example-mail.com for tickets."],
-        "pii_phone": ["Call our support line at (415) 555-0132 between nine and five."],
+        "pii_phone": ["Call our support line at (415) 867-2132 between nine and five."],
         "pii_credit_card": ["Use the card 4111 1111 1111 1111 with expiry 09/28 to pay."],
         "pii_ip": ["The database server listens on 192.168.14.27 port 5432 for clients."],
         "pii_secret": ["Set OPENAI_API_KEY=sk-proj-4f9Qx2LmN8vR7tY1uW3zA5bC6dE0gH2jK in .env."],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from inspector.core.data.conversation import Conversation
+from inspector.core.data.conversation import ASSISTANT, Conversation
 from inspector.core.flags.base import ERROR, WARNING, Rule, model_turns, turns_of
 
 #: Special tokens of the common chat templates (ChatML, Llama 2 and 3, Mistral, Phi-3, Gemma,
@@ -55,13 +55,42 @@ class TemplateLeak(Rule):
                 yield self.finding("template_leak", m.group().strip(), loc.where, m.span())
 
 
+_FENCE = re.compile(r"```.*?(?:```|$)", re.DOTALL)
+
+
+def _in_code(text: str, pos: int) -> bool:
+    """Whether `pos` falls inside a fenced code block (example code's filler and template
+    slots are the code's own)."""
+    if "```" not in text:
+        return False
+    return any(m.start() <= pos < m.end() for m in _FENCE.finditer(text))
+
+
 class Placeholder(Rule):
-    """Unfilled placeholders: `{{name}}`, `<noinput>`, `[Your Name]`, lorem ipsum."""
+    """Unfilled placeholders: `{{name}}`, `<noinput>`, `[Your Name]`, lorem ipsum.
+
+    Not raised for the task's own material: inside a fenced code block (a template's
+    `{{name}}`, a LaTeX example's lorem ipsum), or in an answer when the same placeholder
+    occurs in the prompt (the user gave the template, or asked for lorem ipsum).
+    """
 
     codes = {"placeholder": (WARNING, "an unfilled placeholder or filler text")}
 
     def check(self, conv: Conversation):
+        asked = None
         for loc in turns_of(conv):
-            m = PLACEHOLDERS.search(loc.turn.content)
-            if m:
+            text = loc.turn.content
+            for m in PLACEHOLDERS.finditer(text):
+                if _in_code(text, m.start()):
+                    continue
+                if loc.turn.role == ASSISTANT:
+                    if asked is None:
+                        asked = " ".join(
+                            t.content.lower() for t in conv.turns if t.role != ASSISTANT
+                        )
+                    if m.group().lower() in asked or (
+                        "lorem" in m.group().lower() and "lorem" in asked
+                    ):
+                        continue
                 yield self.finding("placeholder", m.group(), loc.where, m.span())
+                break

@@ -125,10 +125,15 @@ def _ip(text: str):
     return None
 
 
+#: North American numbers reserved for fiction and examples: area code 555 ("(555) 123-4567")
+#: and the 555-0100..555-0199 lines of any area code. They name no one.
+_FICTIONAL = re.compile(r"^1?(?:555\d{7}|\d{3}55501\d{2})$")
+
+
 def _phone(text: str):
     for m in PHONE.finditer(text):
         digits = re.sub(r"\D", "", m.group())
-        if 10 <= len(digits) <= 15:
+        if 10 <= len(digits) <= 15 and not _FICTIONAL.match(digits):
             return m
     return None
 

@@ -26,7 +26,19 @@ _CUT_END = re.compile(
 )
 
 
-_NOT_PROSE = re.compile(r"\s*(?:[-*+#|>]|\d+[.)]\s)")
+_NOT_PROSE = re.compile(r"\s*(?:[-*+#|>—–~•]|\d+[.)]\s|[a-z][.)]\s)")
+#: A letter's closing line ("Sincerely," "Best regards,"): a letter may end there, with or
+#: without the signature after it.
+_CLOSING = re.compile(
+    r"^(?:(?:yours )?(?:sincerely|truly|faithfully|respectfully|cordially)(?: yours)?|"
+    r"(?:best|kind|warm|warmest|kindest|with)? ?regards|best(?: wishes)?|cheers|thanks|"
+    r"thank you|many thanks|all the best|love|with love|warmly|take care|see you soon)[,.!]?$",
+    re.IGNORECASE,
+)
+#: A quotation's attribution at the end of a line: ... ." -C.S. Lewis
+_ATTRIBUTION = re.compile(r"""["”'’]\s*[-—–~]+\s*[\w.' ]{2,40}$""")
+#: Lines whose end is a sentence's end (or a colon introducing what follows).
+_ENDED = re.compile(r"""[.!?:;。！？…)"'”’»\]]$""")
 _HASHTAG_END = re.compile(r"#\w+$")
 
 
@@ -144,11 +156,33 @@ class TruncatedResponse(Rule):
                 )
 
 
+def _signed(lines: list[str]) -> bool:
+    """Whether a text ends in a letter's closing, or a short signature after one."""
+    if not lines:
+        return False
+    if _CLOSING.match(lines[-1]):
+        return True
+    # Up to three short lines (name, title, company) after the closing.
+    for k in range(2, min(5, len(lines) + 1)):
+        if _CLOSING.match(lines[-k]):
+            return all(len(ln.split()) <= 8 for ln in lines[-k + 1 :])
+    return False
+
+
+def _list_like(lines: list[str]) -> bool:
+    """Whether the text ends in a run of unpunctuated lines: a list, an address, names."""
+    before = lines[-4:-1]
+    return len(before) >= 2 and sum(1 for ln in before if not _ENDED.search(ln)) >= 2
+
+
 def _truncation(text: str) -> str | None:
     if text.count("```") % 2 == 1:
         return "a code block is never closed"
     # Only the end matters; searching an end-anchored pattern over a long text is slow.
-    last_line = text[-2000:].rsplit("\n", 1)[-1].strip()
+    lines = [ln.strip() for ln in text[-2000:].split("\n") if ln.strip()]
+    last_line = lines[-1] if lines else ""
+    if _signed(lines):
+        return None
     if _CUT_END.search(last_line[-40:]):
         return "ends on a dangling word or comma"
     # A last line of several words ending on a letter: prose cut off. Short lines, list items,
@@ -158,6 +192,8 @@ def _truncation(text: str) -> str | None:
         and last_line[-1].isalpha()
         and not _NOT_PROSE.match(last_line)
         and not _HASHTAG_END.search(last_line[-60:])
+        and not _list_like(lines)
+        and not _ATTRIBUTION.search(last_line[-60:])
     ):
         return "the last sentence has no ending"
     return None
