@@ -31,6 +31,11 @@ def diagnose_file(path: Path, builder: str, err: Exception) -> InputError:
     return InputError(f"{path}: {problem}")
 
 
+def find_problem(path: Path, builder: str) -> str | None:
+    """What is wrong with a file, found by reading it slowly and exactly, or None."""
+    return _find_problem(path, builder)
+
+
 def _find_problem(path: Path, builder: str) -> str | None:
     try:
         with open_binary(path) as f:
@@ -65,7 +70,7 @@ def _undecodable(data: bytes) -> str | None:
 
 def _json_document_problem(text: str, what: str) -> str | None:
     try:
-        value = json.loads(text)
+        value = json.loads(text, strict=False)
     except json.JSONDecodeError as e:
         return f"line {e.lineno}, column {e.colno}: malformed JSON in {what}: {e.msg}."
     if isinstance(value, list):
@@ -80,7 +85,7 @@ def _json_lines_problem(text: str) -> str | None:
         if not line.strip():
             continue
         try:
-            value = json.loads(line)
+            value = json.loads(line, strict=False)
         except json.JSONDecodeError as e:
             return f"line {lineno}, column {e.colno}: malformed JSON: {e.msg}."
         if not isinstance(value, dict):

@@ -97,12 +97,16 @@ def looks_like_json_lines(text: str) -> bool:
 
 def iter_json_records(path: Path):
     """The records of a JSON array, a JSON object (one record, or one list of records under a
-    single key) or a JSON Lines file, parsed with Python's `json` (used off the fast path)."""
+    single key) or a JSON Lines file, parsed with Python's `json` (used off the fast path).
+
+    Raw control characters inside strings are read as the fast path (Arrow's reader) reads
+    them, so one file never reads two ways; they are shown escaped wherever text is shown.
+    """
     with open_binary(path) as f:
         text = f.read().decode("utf-8-sig")
     stripped = text.lstrip()
     if stripped.startswith("[") or (stripped.startswith("{") and not looks_like_json_lines(text)):
-        value = json.loads(text)
+        value = json.loads(text, strict=False)
         if isinstance(value, dict) and len(value) == 1:
             (inner,) = value.values()
             if isinstance(inner, list) and inner and all(isinstance(r, dict) for r in inner):
@@ -112,4 +116,4 @@ def iter_json_records(path: Path):
         return
     for line in io.StringIO(text):
         if line.strip():
-            yield json.loads(line)
+            yield json.loads(line, strict=False)

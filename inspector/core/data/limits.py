@@ -68,6 +68,10 @@ def _mib(n: int) -> str:
     return f"{n / (1 << 20):,.0f} MiB" if n >= 1 << 20 else f"{n:,} bytes"
 
 
+class _Structural(InputError):
+    """A limit the structural scan found (checked against a real parse before it is told)."""
+
+
 class _JsonScan:
     """The state carried from one block to the next while scanning a JSON file."""
 
@@ -83,7 +87,7 @@ class _JsonScan:
         self.records = 0  # records seen before the current one (arrays)
 
     def fail(self, line: int, problem: str) -> InputError:
-        return InputError(f"{self.path}: line {line}: {problem}")
+        return _Structural(f"{self.path}: line {line}: {problem}")
 
     def block(self, data: bytes) -> None:
         a = np.frombuffer(data, dtype=np.uint8)
@@ -171,13 +175,15 @@ class _JsonScan:
             start = int(bounds[i]) + (1 if i else 0)  # after the newline or comma before it
             while 0 <= start < len(data) - 1 and data[start] in b" \t\r\n":
                 start += 1
-            raise self.fail(line_at(max(start, 0)), self._too_big(int(sizes[i])))
+            line = line_at(max(start, 0))
+            raise InputError(f"{self.path}: line {line}: {self._too_big(int(sizes[i]))}")
         if ends.size:
             self.record_start = self.offset + int(ends[-1]) + 1
             if self.array:
                 self.records += ends.size
         if self.offset + len(data) - self.record_start > MAX_ROW_BYTES:
-            raise self.fail(line_at(self.record_start - self.offset), self._too_big(None))
+            line = line_at(self.record_start - self.offset)
+            raise InputError(f"{self.path}: line {line}: {self._too_big(None)}")
 
         self.depth = int(after[-1]) if after.size else self.depth
         self.inside = int((self.inside + int(np.count_nonzero(real))) & 1)
@@ -196,11 +202,27 @@ class _JsonScan:
 
 
 def check_json_file(path: Path) -> None:
-    """Refuse a JSON / JSON Lines file outside the limits above, naming the line."""
+    """Refuse a JSON / JSON Lines file outside the limits above, naming the line.
+
+    The scan reads structure, not grammar: in a malformed file (a stray quote) it may see a
+    word inside a string as a bare `NaN`. So before saying so, the file is parsed by Python's
+    `json`, and a syntax error it finds earlier is what the user is told.
+    """
     scan = _JsonScan(path)
-    with open_binary(path) as f:
-        while block := f.read(BLOCK):
-            scan.block(block)
+    try:
+        with open_binary(path) as f:
+            while block := f.read(BLOCK):
+                scan.block(block)
+    except _Structural as found:
+        from inspector.core.data.diagnose import find_problem
+
+        try:
+            problem = find_problem(path, "json")
+        except (RecursionError, OSError, ValueError):
+            problem = None
+        if problem is not None and "null" not in problem:
+            raise InputError(f"{path}: {problem}") from None
+        raise InputError(str(found)) from None
 
 
 def check_line_sizes(path: Path) -> None:

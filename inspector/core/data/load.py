@@ -137,16 +137,27 @@ def _reload_exact(path: Path, first_load, json_columns: frozenset[str]):
         }
     )
     with _quiet_datasets():
-        return datasets.Dataset.from_generator(
-            _exact_rows,
-            features=features,
-            gen_kwargs={
-                "path": str(path.resolve()),
-                "columns": tuple(features),
-                "encoded": tuple(sorted(json_columns)),
-                "stamp": path.stat().st_mtime_ns,
-            },
-        )
+        try:
+            return _exact_dataset(path, features, json_columns)
+        except InputError:
+            raise
+        except Exception as err:  # noqa: BLE001 - `datasets` wraps the parser's error
+            raise diagnose_file(path, "json", err) from None
+
+
+def _exact_dataset(path: Path, features, json_columns: frozenset[str]):
+    import datasets
+
+    return datasets.Dataset.from_generator(
+        _exact_rows,
+        features=features,
+        gen_kwargs={
+            "path": str(path.resolve()),
+            "columns": tuple(features),
+            "encoded": tuple(sorted(json_columns)),
+            "stamp": path.stat().st_mtime_ns,
+        },
+    )
 
 
 def _exact_rows(path: str, columns: tuple[str, ...], encoded: tuple[str, ...], stamp: int):
