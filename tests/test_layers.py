@@ -27,6 +27,7 @@ FOUNDATION = {
     "reasons",
     "offline",
     "safe_text",
+    "jit",
 }
 #: An export reads what the scan and the clusters found (to drop by flag, group or cluster), so
 #: export sits just above scan; the scan never reads an export.
