@@ -44,37 +44,51 @@ def row_hashes(ds, split: str, rows=None, batch: int = HASH_BATCH) -> Iterator[t
         )
     for idx, columns in slices:
         names = list(columns)
-        for i, row in enumerate(idx):
-            raw = ds.decode({name: columns[name][i] for name in names})
-            yield row, row_hash(raw)
+        values = [columns[name] for name in names]
+        if ds.json_columns or not names:
+            for i, row in enumerate(idx):
+                raw = {n: v[i] for n, v in zip(names, values, strict=True)}
+                yield row, row_hash(ds.decode(raw))
+        else:  # nothing to decode: build each row's dict straight from the column lists
+            for row, cells in zip(idx, zip(*values, strict=True), strict=True):
+                yield row, row_hash(dict(zip(names, cells, strict=True)))
 
 
 def write_log(
     path: Path, ds, verdicts: Verdicts, cancel: threading.Event | None = None
 ) -> Generator[Progress, None, int]:
-    """Write `decisions.jsonl` for every decided row; returns the number of lines."""
+    """Write `decisions.jsonl` for every decided row; returns the number of lines.
+
+    Each line is what ``json.dumps({"hash", "decision", "reason", "split", "row"},
+    ensure_ascii=False)`` writes, put together from parts serialized once per label.
+    """
     total = sum(verdicts.decided(s).size for s in verdicts.splits)
     done = 0
     with open(path, "wb") as f:
         for split in verdicts.splits:
             rows = verdicts.decided(split)
             codes = verdicts.codes[split]
+            middles = [
+                f'", "decision": {_json(d)}, "reason": {_json(r)}, "split": {_json(split)}, "row": '
+                for d, r in verdicts.labels
+            ]
+            lines = []
             for row, h in row_hashes(ds, split, rows):
-                decision, reason = verdicts.labels[int(codes[row])]
-                line = {
-                    "hash": h,
-                    "decision": decision,
-                    "reason": reason,
-                    "split": split,
-                    "row": row,
-                }
-                f.write(json.dumps(line, ensure_ascii=False).encode() + b"\n")
-                done += 1
-                if done % HASH_BATCH == 0:
+                lines.append(f'{{"hash": "{h}{middles[int(codes[row])]}{row}}}\n')
+                if len(lines) == HASH_BATCH:
+                    f.write("".join(lines).encode())
+                    done += len(lines)
+                    lines = []
                     check(cancel)
                     yield Progress("writing decisions.jsonl", done, total)
+            f.write("".join(lines).encode())
+            done += len(lines)
     yield Progress("writing decisions.jsonl", done, total)
     return done
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 class DecisionLog:
