@@ -21,17 +21,26 @@ from pathlib import Path
 
 import numpy as np
 
+from inspector.core.data.arrow_rows import arrow_table
 from inspector.core.errors import InputError
+from inspector.core.export import row_json
 from inspector.core.export.verdicts import DROP, KEEP, Verdicts
 from inspector.core.progress import Progress, check
 from inspector.core.triage import row_hash
 
 HASH_BATCH = 2000
+#: Rows hashed per Arrow pass when every column is text (see `row_json`).
+ARROW_BATCH = 1 << 15
 
 
 def row_hashes(ds, split: str, rows=None, batch: int = HASH_BATCH) -> Iterator[tuple[int, str]]:
     """`(row, hash)` for `rows` of a split (all rows when None), equal to `ds.row_hash`."""
     data = ds.hf[split]
+    if not ds.json_columns:
+        table = arrow_table(data)
+        if row_json.text_only(table):  # hashed a batch of whole columns at a time
+            yield from _text_hashes(table, rows)
+            return
     if rows is None:
         slices = (
             (range(lo, min(lo + batch, data.num_rows)), data[lo : lo + batch])
@@ -52,6 +61,18 @@ def row_hashes(ds, split: str, rows=None, batch: int = HASH_BATCH) -> Iterator[t
         else:  # nothing to decode: build each row's dict straight from the column lists
             for row, cells in zip(idx, zip(*values, strict=True), strict=True):
                 yield row, row_hash(dict(zip(names, cells, strict=True)))
+
+
+def _text_hashes(table, rows) -> Iterator[tuple[int, str]]:
+    if rows is None:
+        for lo in range(0, table.num_rows, ARROW_BATCH):
+            part = table.slice(lo, ARROW_BATCH)
+            yield from enumerate(row_json.row_hashes(part), lo)
+        return
+    rows = np.asarray(rows, dtype=np.int64)
+    for lo in range(0, rows.size, ARROW_BATCH):
+        idx = rows[lo : lo + ARROW_BATCH]
+        yield from zip(idx.tolist(), row_json.row_hashes(table.take(idx)), strict=True)
 
 
 def write_log(
