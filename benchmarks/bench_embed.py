@@ -13,7 +13,11 @@ The rows are built from the real datasets in ../shared/data/real (see `corpus`):
 words from real rows of ten sources, each with some words swapped for other words of the same
 source, so that 100,000 rows are distinct but keep their source's topics.
 
-    python benchmarks/bench_embed.py [--rows 5000] [--big 100000] [--skip-minilm]
+3. with ``--compile``: a first-ever process (empty numba cache) and a second one, each timing
+   its first MinHash and its first clusters of sample_data/ (target: the second under 2 s of
+   compile/load; see inspector/core/jit.py), next to the same process's embedding time.
+
+    python benchmarks/bench_embed.py [--rows 5000] [--big 100000] [--skip-minilm] [--compile]
 
 A run on the shared 2-core development box (other engineers' tests running alongside):
 
@@ -190,12 +194,64 @@ def purity(labels, sources) -> float:
     return sum(c.most_common(1)[0][1] for c in by_cluster.values()) / len(sources)
 
 
+# One process's first MinHash and first clusters of sample_data's SFT and chat rows.
+COMPILE_CHILD = r"""
+import json, sys, time
+from pathlib import Path
+rows = []
+for name in ("sft/train.jsonl", "chat/train.jsonl"):
+    rows += [line[:2000] for line in open(Path(sys.argv[1]) / name, encoding="utf-8")]
+from inspector.core.progress import run
+from inspector.core.scan import minhash, shingles
+from inspector.core.semantic import clusters, embed_texts
+t0 = time.perf_counter()
+minhash.near_pairs(shingles.shingle_bags(rows, 5), 0.8)
+t1 = time.perf_counter()
+vectors, _ = run(embed_texts(rows, model="tfidf"))
+t2 = time.perf_counter()
+run(clusters.cluster_vectors(vectors, lambda idx: [rows[int(i)] for i in idx],
+                             [("t", i) for i in range(len(rows))]))
+t3 = time.perf_counter()
+print(json.dumps({"rows": len(rows), "minhash": t1 - t0, "embed": t2 - t1, "clusters": t3 - t2}))
+"""
+
+
+def bench_compile() -> None:
+    """First-ever vs second process: the numba compile (or cache load) in first calls."""
+    import json
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache, "PYTHONPATH": str(ROOT)}
+        for label in ("first-ever process", "second process"):
+            out = subprocess.run(
+                [sys.executable, "-c", COMPILE_CHILD, str(ROOT / "sample_data")],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            t = json.loads(out.stdout.strip().splitlines()[-1])
+            load = os.getloadavg()[0]
+            print(
+                f"{label}, {t['rows']} rows of sample_data: first MinHash {t['minhash']:.1f} s, "
+                f"first clusters {t['clusters']:.1f} s (embedding {t['embed']:.1f} s, no JIT: "
+                f"the peer); load {load:.1f}",
+                flush=True,
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=5000)
     parser.add_argument("--big", type=int, default=100_000)
     parser.add_argument("--skip-minilm", action="store_true")
+    parser.add_argument("--compile", action="store_true", help="only the compile-once check")
     args = parser.parse_args()
+    if args.compile:
+        bench_compile()
+        return
     if not REAL.is_dir():
         raise SystemExit(f"real datasets not found at {REAL} (set INSPECTOR_REAL_DATA)")
     print(f"{os.cpu_count()} CPU cores", flush=True)

@@ -28,6 +28,7 @@ FOUNDATION = {
     "offline",
     "safe_text",
     "state",
+    "jit",
 }
 #: An export reads what the scan and the clusters found (to drop by flag, group or cluster), so
 #: export sits just above scan; the scan never reads an export. The distributed engine runs the

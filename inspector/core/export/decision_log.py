@@ -21,17 +21,26 @@ from pathlib import Path
 
 import numpy as np
 
+from inspector.core.data.arrow_rows import arrow_table
 from inspector.core.errors import InputError
+from inspector.core.export import row_json
 from inspector.core.export.verdicts import DROP, KEEP, Verdicts
 from inspector.core.progress import Progress, check
 from inspector.core.triage import row_hash
 
 HASH_BATCH = 2000
+#: Rows hashed per Arrow pass when every column is text (see `row_json`).
+ARROW_BATCH = 1 << 15
 
 
 def row_hashes(ds, split: str, rows=None, batch: int = HASH_BATCH) -> Iterator[tuple[int, str]]:
     """`(row, hash)` for `rows` of a split (all rows when None), equal to `ds.row_hash`."""
     data = ds.hf[split]
+    if not ds.json_columns:
+        table = arrow_table(data)
+        if row_json.text_only(table):  # hashed a batch of whole columns at a time
+            yield from _text_hashes(table, rows)
+            return
     if rows is None:
         slices = (
             (range(lo, min(lo + batch, data.num_rows)), data[lo : lo + batch])
@@ -44,37 +53,63 @@ def row_hashes(ds, split: str, rows=None, batch: int = HASH_BATCH) -> Iterator[t
         )
     for idx, columns in slices:
         names = list(columns)
-        for i, row in enumerate(idx):
-            raw = ds.decode({name: columns[name][i] for name in names})
-            yield row, row_hash(raw)
+        values = [columns[name] for name in names]
+        if ds.json_columns or not names:
+            for i, row in enumerate(idx):
+                raw = {n: v[i] for n, v in zip(names, values, strict=True)}
+                yield row, row_hash(ds.decode(raw))
+        else:  # nothing to decode: build each row's dict straight from the column lists
+            for row, cells in zip(idx, zip(*values, strict=True), strict=True):
+                yield row, row_hash(dict(zip(names, cells, strict=True)))
+
+
+def _text_hashes(table, rows) -> Iterator[tuple[int, str]]:
+    if rows is None:
+        for lo in range(0, table.num_rows, ARROW_BATCH):
+            part = table.slice(lo, ARROW_BATCH)
+            yield from enumerate(row_json.row_hashes(part), lo)
+        return
+    rows = np.asarray(rows, dtype=np.int64)
+    for lo in range(0, rows.size, ARROW_BATCH):
+        idx = rows[lo : lo + ARROW_BATCH]
+        yield from zip(idx.tolist(), row_json.row_hashes(table.take(idx)), strict=True)
 
 
 def write_log(
     path: Path, ds, verdicts: Verdicts, cancel: threading.Event | None = None
 ) -> Generator[Progress, None, int]:
-    """Write `decisions.jsonl` for every decided row; returns the number of lines."""
+    """Write `decisions.jsonl` for every decided row; returns the number of lines.
+
+    Each line is what ``json.dumps({"hash", "decision", "reason", "split", "row"},
+    ensure_ascii=False)`` writes, put together from parts serialized once per label.
+    """
     total = sum(verdicts.decided(s).size for s in verdicts.splits)
     done = 0
     with open(path, "wb") as f:
         for split in verdicts.splits:
             rows = verdicts.decided(split)
             codes = verdicts.codes[split]
+            middles = [
+                f'", "decision": {_json(d)}, "reason": {_json(r)}, "split": {_json(split)}, "row": '
+                for d, r in verdicts.labels
+            ]
+            lines = []
             for row, h in row_hashes(ds, split, rows):
-                decision, reason = verdicts.labels[int(codes[row])]
-                line = {
-                    "hash": h,
-                    "decision": decision,
-                    "reason": reason,
-                    "split": split,
-                    "row": row,
-                }
-                f.write(json.dumps(line, ensure_ascii=False).encode() + b"\n")
-                done += 1
-                if done % HASH_BATCH == 0:
+                lines.append(f'{{"hash": "{h}{middles[int(codes[row])]}{row}}}\n')
+                if len(lines) == HASH_BATCH:
+                    f.write("".join(lines).encode())
+                    done += len(lines)
+                    lines = []
                     check(cancel)
                     yield Progress("writing decisions.jsonl", done, total)
+            f.write("".join(lines).encode())
+            done += len(lines)
     yield Progress("writing decisions.jsonl", done, total)
     return done
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 class DecisionLog:

@@ -15,7 +15,12 @@ kernel holding the GIL for seconds would freeze the keyboard meanwhile.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from inspector.core.jit import prepare_cache
+
+prepare_cache(__file__)  # before numba is imported: it reads NUMBA_CACHE_DIR once
+
+from numba import njit  # noqa: E402
 
 _U64 = np.uint64
 _FNV_OFFSET = _U64(0xCBF29CE484222325)

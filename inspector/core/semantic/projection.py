@@ -80,6 +80,10 @@ def _fit_cpu(x: np.ndarray, seed: int):
     import umap
     from sklearn.decomposition import PCA
 
+    from inspector.core.jit import cache_umap
+
+    cache_umap()  # its kernels otherwise compile again in every process
+
     k = min(N_NEIGHBORS, len(x) - 1)
     idx, dist = knn.knn_graph(x, k, seed)
 
