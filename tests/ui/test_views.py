@@ -10,6 +10,7 @@ from textual.widgets import OptionList, Static, TabbedContent
 
 from inspector.ui.screens.help import HelpScreen, key_rows
 from inspector.ui.screens.row import RowScreen
+from inspector.ui.session import Settings
 from inspector.ui.widgets.conversation import ConversationView
 from inspector.ui.widgets.gated import Gated
 from inspector.ui.widgets.panels import AnalysisPanel
@@ -134,17 +135,19 @@ async def test_views_say_what_they_wait_for(make_app, settle, view, needs):
 
 
 async def test_failed_analysis_shows_an_error_panel_and_the_rest_works(make_app, tmp_path, settle):
-    state = tmp_path / "broken-state"
-    state.mkdir()
-    (state / "cache").write_text("not a folder")  # every cache read/write fails for real
-    app = make_app(view="overview", state=state)
+    # A broken cache no longer fails an analysis (its result is kept in a fallback folder), so
+    # the failure is a real one: a tokenizer folder whose tokenizer.json is not a tokenizer.
+    bad = tmp_path / "bad-tokenizer"
+    bad.mkdir()
+    (bad / "tokenizer.json").write_text("not a tokenizer")
+    app = make_app(view="overview", settings=Settings(tokenizer=str(bad)), analyses=("tokens",))
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)
-        summary = app.analyses["summary"]
-        assert summary.status == "failed" and "NotADirectoryError" in summary.error
-        panel = app.screen.query_one("#summary", Gated).query_one(AnalysisPanel)
+        tokens = app.analyses["tokens"]
+        assert tokens.status == "failed" and "could not load a tokenizer" in tokens.error
+        panel = app.screen.query_one("#tokens", Gated).query_one(AnalysisPanel)
         assert panel.display and panel.has_class("-failed")
-        assert "summary failed" in text_of(panel)
+        assert "failed" in text_of(panel)
         await pilot.press("2", "d")  # triage still works
         assert app.session.decisions.of(0) == "drop"
 
