@@ -1,10 +1,11 @@
 """Arrow-compute checks that prove rows normalizable and measure their turns without Python rows.
 
-`columnar_lengths` returns, for a split's Arrow table, the content length of every turn by role
-for the rows it can vouch for, plus the indices of the rows it cannot (nulls, unknown roles,
-unusual types). Those "suspects" go through the per-row normalizer, so a wrong guess here can
-only cost speed, never correctness of the problem list. Formats or column types it does not
-know return None: the caller then normalizes every row.
+The kernels behind the formats' `columnar` fast paths (`inspector.core.data.formats`): each
+returns, for a split's Arrow table, the content length of every turn by role for the rows it
+can vouch for, plus the indices of the rows it cannot (nulls, unknown roles, unusual types).
+Those "suspects" go through the per-row normalizer, so a wrong guess here can only cost speed,
+never correctness of the problem list. Column types a kernel does not know return None: the
+caller then normalizes every row.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from inspector.core.data.normalize import MESSAGE_ROLES, SHAREGPT_ROLES
+from inspector.core.data.turns import MESSAGE_ROLES, SHAREGPT_ROLES
 
 Lengths = dict[str, np.ndarray]
 
@@ -35,22 +36,8 @@ def _null_rows(arr) -> np.ndarray:
     return np.flatnonzero(pc.is_null(arr).to_numpy(zero_copy_only=False))
 
 
-def columnar_lengths(fmt: str, table: pa.Table, view: dict[str, str]):
-    """`(lengths by role, suspect row indices)` or None when there is no fast path."""
-    if table.num_rows == 0:
-        return {}, np.array([], dtype=np.int64)
-    if fmt == "text":
-        return _flat(table, view, {"text": "text"})
-    if fmt == "prompt_completion":
-        return _flat(table, view, {"prompt": "user", "completion": "assistant"})
-    if fmt == "alpaca":
-        return _alpaca(table, view)
-    if fmt in ("messages", "sharegpt"):
-        return _turn_lists(table, view, fmt)
-    return None
-
-
-def _flat(table, view, roles: dict[str, str]):
+def flat_lengths(table, view, roles: dict[str, str]):
+    """Flat text columns, each read as one turn of `roles[column]`."""
     out: Lengths = {}
     suspects = []
     for name, role in roles.items():
@@ -65,7 +52,8 @@ def _flat(table, view, roles: dict[str, str]):
     return {role: np.delete(v, bad) for role, v in out.items()}, bad
 
 
-def _alpaca(table, view):
+def alpaca_lengths(table, view):
+    """Alpaca columns: the instruction plus any input is the user turn, the output the answer."""
     if "history" in view or "system" in view:
         return None
     if "instruction" in view and "output" in view:
@@ -89,7 +77,8 @@ def _alpaca(table, view):
     return lengths, bad
 
 
-def _turn_lists(table, view, fmt: str):
+def turn_list_lengths(table, view, fmt: str):
+    """A list-of-structs column of `messages` (role/content) or `sharegpt` (from/value) turns."""
     name = next((n for n in ("messages", "conversations", "conversation") if n in view), None)
     if name is None or "system" in view:
         return None

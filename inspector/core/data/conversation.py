@@ -25,17 +25,6 @@ TEXT = "text"
 #: Every role a normalized turn may have.
 ROLES = (SYSTEM, USER, ASSISTANT, TOOL, TEXT)
 
-#: Format names, used the same way in the CLI, JSON output and the UI.
-FORMATS = (
-    "text",
-    "prompt_completion",
-    "alpaca",
-    "messages",
-    "sharegpt",
-    "preference",
-    "unpaired_preference",
-)
-
 
 @dataclass(slots=True)
 class Turn:

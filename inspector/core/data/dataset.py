@@ -15,8 +15,8 @@ from pathlib import Path
 
 from inspector.core.cache import Cache, state_dir_for
 from inspector.core.data.columns import canonical_view
-from inspector.core.data.conversation import FORMATS, Conversation
-from inspector.core.data.formats import check_forced, detect_format
+from inspector.core.data.conversation import Conversation
+from inspector.core.data.formats.registry import FORMATS, check_forced, detect_format
 from inspector.core.data.load import Loaded, load
 from inspector.core.data.normalize import normalize
 from inspector.core.errors import InputError, RowError

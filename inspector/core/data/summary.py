@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from inspector.core.data.columnar import columnar_lengths
+from inspector.core.data.formats.registry import columnar_lengths
 from inspector.core.errors import RowProblem
 from inspector.core.progress import Progress, check
 
