@@ -36,6 +36,20 @@ def _null_rows(arr) -> np.ndarray:
     return np.flatnonzero(pc.is_null(arr).to_numpy(zero_copy_only=False))
 
 
+#: An answer opening with a reasoning block, which the normalizer splits off (`parts.split_think`).
+THINK_START = r"^\s*<think>"
+
+
+def _think_mask(arr) -> np.ndarray:
+    """Per value: whether it opens with ``<think>`` (its lengths are the normalizer's to say)."""
+    found = pc.match_substring_regex(arr, THINK_START)
+    return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
+
+
+def _think_rows(arr) -> np.ndarray:
+    return np.flatnonzero(_think_mask(arr))
+
+
 def flat_lengths(table, view, roles: dict[str, str]):
     """Flat text columns, each read as one turn of `roles[column]`."""
     out: Lengths = {}
@@ -46,6 +60,8 @@ def flat_lengths(table, view, roles: dict[str, str]):
             return None
         out[role] = _lengths(arr)
         suspects.append(_null_rows(arr))
+        if role == "assistant":
+            suspects.append(_think_rows(arr))
     if "system" in view:
         return None  # rare; keep the fast path simple
     bad = np.unique(np.concatenate(suspects))
@@ -66,7 +82,7 @@ def alpaca_lengths(table, view):
     if extra is not None and not _is_text(extra):
         return None
     user = _lengths(first)
-    suspects = [_null_rows(first), _null_rows(answer)]
+    suspects = [_null_rows(first), _null_rows(answer), _think_rows(answer)]
     if extra is not None:
         has_input = pc.fill_null(
             pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(extra)), 0), False
@@ -98,7 +114,12 @@ def turn_list_lengths(table, view, fmt: str):
         return None
     if not (pa.types.is_string(fields[text_key]) or pa.types.is_large_string(fields[text_key])):
         return None  # content given as parts, or mixed: normalize per row
-    risky = [k for k in ("tool_calls", "function_call") if k in fields]
+    # Tool calls and reasoning fields are the normalizer's to read: rows holding one are suspects.
+    risky = [
+        k
+        for k in ("tool_calls", "function_call", "reasoning_content", "reasoning", "thinking")
+        if k in fields
+    ]
 
     lists = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     offsets = lists.offsets.to_numpy()
@@ -114,7 +135,7 @@ def turn_list_lengths(table, view, fmt: str):
     if fmt == "sharegpt":
         # function_call turns carry tool calls the normalizer parses: let it handle those rows
         ok = pc.and_(ok, pc.not_equal(roles, "function_call"))
-    bad_items = ~pc.fill_null(ok, False).to_numpy(zero_copy_only=False)
+    bad_items = ~pc.fill_null(ok, False).to_numpy(zero_copy_only=False) | _think_mask(texts)
     bad_rows = np.unique(np.concatenate([owner[bad_items], np.flatnonzero(row_nulls)]))
     good_items = ~np.isin(owner, bad_rows)
     lengths = _lengths(texts)[good_items]

@@ -16,7 +16,7 @@ from pathlib import Path
 from inspector.core.cache import Cache, state_dir_for
 from inspector.core.data.columns import canonical_view
 from inspector.core.data.conversation import Conversation
-from inspector.core.data.formats.registry import FORMATS, check_forced, detect_format
+from inspector.core.data.formats.registry import FORMATS, resolve_format
 from inspector.core.data.load import Loaded, load
 from inspector.core.data.normalize import normalize
 from inspector.core.errors import InputError, RowError
@@ -164,9 +164,5 @@ def open_dataset(
     loaded = load(Path(path))
     first = next(iter(loaded.splits.values()))
     view = canonical_view(loaded.path, first.column_names, column_map or {})
-    if format is None:
-        fmt = detect_format(loaded.path, view, first.features)
-    else:
-        check_forced(loaded.path, format, view)
-        fmt = format
+    fmt, view = resolve_format(loaded.path, view, first.features, format, bool(column_map))
     return InspectorDataset(loaded, fmt, view, Path(state_dir) if state_dir else None)

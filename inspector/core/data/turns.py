@@ -20,6 +20,7 @@ from inspector.core.data.conversation import (
     USER,
     Turn,
 )
+from inspector.core.data.parts import call_of, kind_of, read_content, reasoning_field
 from inspector.core.errors import RowError
 
 #: ShareGPT speaker names (lower-cased) and the role each one is.
@@ -51,20 +52,6 @@ MESSAGE_ROLES = {
 TRANSCRIPT_MARK = re.compile(r"\n\n(Human|Assistant):[ ]?")
 
 
-def kind_of(value: Any) -> str:
-    if isinstance(value, bool):
-        return f"a boolean ({value})"
-    if isinstance(value, (int, float)):
-        return f"a number ({value})"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    if value is None:
-        return "missing"
-    return type(value).__name__
-
-
 def text_field(row: dict, name: str, *, required: bool = True) -> str:
     """A string field; None/absent is "" when optional; anything else is a row problem."""
     value = row.get(name)
@@ -78,29 +65,8 @@ def text_field(row: dict, name: str, *, required: bool = True) -> str:
 
 
 def content_text(content: Any, where: str) -> str:
-    """Message content as text: a string, or a list of parts whose text parts are joined."""
-    if isinstance(content, str):
-        return content
-    if content is None:
-        return ""
-    if isinstance(content, list):
-        pieces = []
-        for i, part in enumerate(content):
-            if isinstance(part, str):
-                pieces.append(part)
-            elif isinstance(part, dict):
-                kind = part.get("type", "text")
-                if kind == "text" or "text" in part:
-                    text = part.get("text")
-                    if not isinstance(text, str):
-                        raise RowError(f"{where}.content[{i}] has no text")
-                    pieces.append(text)
-                else:
-                    pieces.append(f"[{kind}]")  # images, audio...: keep a visible marker
-            else:
-                raise RowError(f"{where}.content[{i}] is {kind_of(part)}, not a content part")
-        return "".join(pieces)
-    raise RowError(f"{where}.content is {kind_of(content)}, not text")
+    """Message content as text: a string, or the text of its typed parts (see `parts`)."""
+    return read_content(content, where).text
 
 
 def _tool_calls(calls: Any, where: str) -> list[dict] | None:
@@ -112,12 +78,7 @@ def _tool_calls(calls: Any, where: str) -> list[dict] | None:
     for i, call in enumerate(calls):
         if not isinstance(call, dict):
             raise RowError(f"{where}.tool_calls[{i}] is {kind_of(call)}, not an object")
-        fn = call.get("function") if isinstance(call.get("function"), dict) else call
-        name = fn.get("name")
-        args = fn.get("arguments", "")
-        if not isinstance(args, str):
-            args = json.dumps(args, ensure_ascii=False)
-        out.append({"name": name if isinstance(name, str) else "", "arguments": args})
+        out.append(call_of(call, f"{where}.tool_calls[{i}]"))
     return out
 
 
@@ -139,13 +100,17 @@ def message_turns(messages: Any, where: str = "messages") -> list[Turn]:
         if not isinstance(source, str) or source.lower() not in MESSAGE_ROLES:
             raise RowError(f"{at} has an unknown role {source!r}")
         role = MESSAGE_ROLES[source.lower()]
-        calls = _tool_calls(msg.get("tool_calls"), at)
+        content = read_content(msg.get("content"), at)
+        calls = (_tool_calls(msg.get("tool_calls"), at) or []) + content.tool_calls or None
         if msg.get("content") is None and not calls and role != ASSISTANT:
             raise RowError(f"{at} ({source}) has no content")
+        if content.only_results and role == USER:
+            role = TOOL  # a user message made only of tool results answers a tool call
         weight = msg.get("loss_weight", msg.get("weight"))
         trained = role == ASSISTANT and not (isinstance(weight, (int, float)) and weight == 0)
         name = msg.get("name") if isinstance(msg.get("name"), str) else None
-        turns.append(Turn(role, content_text(msg.get("content"), at), trained, calls, name, source))
+        reasoning = content.reasoning or reasoning_field(msg, at)
+        turns.append(Turn(role, content.text, trained, calls, name, source, reasoning=reasoning))
     return turns
 
 
@@ -175,11 +140,7 @@ def _function_call(value: str) -> list[dict]:
         return [{"name": "", "arguments": value}]
     if not isinstance(obj, dict):
         return [{"name": "", "arguments": value}]
-    args = obj.get("arguments", "")
-    if not isinstance(args, str):
-        args = json.dumps(args, ensure_ascii=False)
-    name = obj.get("name")
-    return [{"name": name if isinstance(name, str) else "", "arguments": args}]
+    return [call_of(obj, "function_call")]
 
 
 def sharegpt_turns(conversations: Any, where: str = "conversations") -> list[Turn]:

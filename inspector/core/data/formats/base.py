@@ -40,6 +40,11 @@ class InputFormat:
         """A row keyed by canonical names as a `Conversation`; raises `RowError`."""
         raise NotImplementedError
 
+    def describe(self, view: dict[str, str]) -> dict[str, list[str]]:
+        """Which source columns make each part of a row (`prompt`, `response`, `chosen`...),
+        for `inspector info`; the default names the columns of the first set in `needs`."""
+        return {name: [view[name]] for name in sorted(self.needs[0]) if name in view}
+
     def columnar(self, table, view: dict[str, str]):
         """`(lengths by role, suspect row indices)` from Arrow columns, or None (no fast path)."""
         return None

@@ -29,6 +29,13 @@ class Messages(InputFormat):
     def read_turns(self, value, where: str):
         return message_turns(value, where)
 
+    def describe(self, view) -> dict[str, list[str]]:
+        name = next(n for n in self.columns if n in view)
+        out = {"turns": [view[n] for n in ("system", name) if n in view]}
+        if "tools" in view:
+            out["tools"] = [view["tools"]]
+        return out
+
     def normalize(self, row: dict) -> Conversation:
         name = next(n for n in self.columns if n in row)
         turns = system_turns(row) + self.read_turns(row.get(name), name)

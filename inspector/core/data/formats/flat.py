@@ -58,6 +58,12 @@ class PromptCompletion(InputFormat):
             extra=extra_of(row, {"prompt", "completion", "system"}),
         )
 
+    def describe(self, view) -> dict[str, list[str]]:
+        return {
+            "prompt": [view[n] for n in ("system", "prompt") if n in view],
+            "response": [view["completion"]],
+        }
+
     def columnar(self, table, view):
         from inspector.core.data.columnar import flat_lengths
 
@@ -98,6 +104,13 @@ class Alpaca(InputFormat):
         turns.append(Turn(USER, content, fields={"instruction": instruction, "input": given_input}))
         turns.append(Turn(ASSISTANT, output, True))
         return Conversation("alpaca", turns, extra=extra_of(row, used))
+
+    def describe(self, view) -> dict[str, list[str]]:
+        if "instruction" in view and "output" in view:
+            prompt, answer = ("system", "history", "instruction", "input"), "output"
+        else:
+            prompt, answer = ("system", "history", "input", "context"), "response"
+        return {"prompt": [view[n] for n in prompt if n in view], "response": [view[answer]]}
 
     def columnar(self, table, view):
         from inspector.core.data.columnar import alpaca_lengths

@@ -7,11 +7,14 @@ When nothing fits, the error lists the columns found and shows a `--map` example
 
 from __future__ import annotations
 
-from inspector.core.data.conversation import Conversation
+from inspector.core.data.conversation import ASSISTANT, Conversation
 from inspector.core.data.formats.base import InputFormat
 from inspector.core.data.formats.chat import Messages, ShareGPT
 from inspector.core.data.formats.flat import Alpaca, PromptCompletion, TextFormat
+from inspector.core.data.formats.layouts import LAYOUTS, layout_of
+from inspector.core.data.formats.layouts import apply as apply_layout
 from inspector.core.data.formats.preference import Preference, UnpairedPreference
+from inspector.core.data.parts import split_think
 from inspector.core.errors import InputError
 
 #: Every input format, in the order they are listed to users.
@@ -40,8 +43,17 @@ def input_format(name: str) -> InputFormat:
 
 
 def normalize(fmt: str, row: dict) -> Conversation:
-    """Normalize a row (canonical column names) of format `fmt`; raises `RowError`."""
-    return BY_NAME[fmt].normalize(row)
+    """Normalize a row (canonical column names) of format `fmt`; raises `RowError`.
+
+    Whatever the format, an answer opening with a ``<think>…</think>`` block keeps that block
+    as the turn's `reasoning`, apart from its content.
+    """
+    conv = BY_NAME[fmt].normalize(row)
+    for turns in (conv.turns, conv.chosen, conv.rejected):
+        for turn in turns or ():
+            if turn.role == ASSISTANT and turn.reasoning is None:
+                turn.reasoning, turn.content = split_think(turn.content)
+    return conv
 
 
 def columnar_lengths(fmt: str, table, view: dict[str, str]):
@@ -54,11 +66,65 @@ def columnar_lengths(fmt: str, table, view: dict[str, str]):
     return BY_NAME[fmt].columnar(table, view)
 
 
-def detect_format(path, view: dict[str, str], features) -> str:
-    """The format name for a canonical view of the columns (see `columns.canonical_view`)."""
+def resolve_format(
+    path, view: dict[str, str], features, forced: str | None = None, mapped: bool = False
+) -> tuple[str, dict[str, str]]:
+    """`(format name, view)` for a dataset: `forced` (`--format`) checked, else detected; with
+    no user map (`mapped`), a known layout (`layouts.LAYOUTS`) may add canonical names to the
+    view. Raises `InputError` naming the columns when nothing fits."""
+    candidates = [] if mapped else [lay for lay in LAYOUTS if forced in (None, lay.format)]
+    for layout in candidates:
+        if layout.first and (mapping := layout.mapping(view)) is not None:
+            view = apply_layout(view, mapping)
+            break
+    if forced is not None:
+        spec = BY_NAME[forced]
+        if not any(n <= set(view) for n in spec.needs):
+            for layout in candidates:
+                mapping = layout.mapping(view)
+                if mapping is not None:
+                    view = apply_layout(view, mapping)
+                    break
+        check_forced(path, forced, view)
+        return forced, view
+    found = _detect(view, features)
+    if found is None:
+        for layout in candidates:
+            mapping = layout.mapping(view)
+            if mapping is not None:
+                laid = apply_layout(view, mapping)
+                found = _detect(laid, features)
+                if found is not None:
+                    return found, laid
+        detect_format(path, view, features)  # raises, naming the columns
+    return found, view
+
+
+def _detect(view: dict[str, str], features) -> str | None:
     for fmt in DETECTION_ORDER:
         if fmt.detect(view, features):
             return fmt.name
+    return None
+
+
+def describe(fmt: str, view: dict[str, str]) -> dict:
+    """How a dataset's columns were read, for `inspector info`: which source columns make each
+    part, the known layout whose mapping was used (if any) and the other candidate columns."""
+    out: dict = {"parts": BY_NAME[fmt].describe(view)}
+    layout = layout_of(fmt, view)
+    if layout is not None:
+        out["layout"] = layout.name
+        others = layout.candidates(view)
+        if others:
+            out["candidates"] = others
+    return out
+
+
+def detect_format(path, view: dict[str, str], features) -> str:
+    """The format name for a canonical view of the columns (see `columns.canonical_view`)."""
+    found = _detect(view, features)
+    if found is not None:
+        return found
     found = list(view.values())
     columns = ", ".join(found[:20]) or "(none)"
     if len(found) > 20:
