@@ -2,6 +2,10 @@
 
 `token_options` adds the options; `pipeline_from_options` turns their values into a
 `TokenPipeline` for an opened dataset (raising `InputError` on a bad tokenizer or template).
+
+`--reasoning` does not reach the command's own parameters: the wrapper keeps it in the click
+context (`REASONING_KEY`), where `pipeline_from_options` finds it, so every command that
+tokenizes honours it without naming it.
 """
 
 from __future__ import annotations
@@ -11,6 +15,12 @@ import functools
 import click
 
 from inspector.core.tokens import DEFAULT_MAX_LENGTH, MASK_MODES, SIDES, TEMPLATE_NAMES
+
+#: Where the wrapper keeps `--reasoning` in `click.Context.meta`.
+REASONING_KEY = "inspector.reasoning"
+#: `--reasoning` choices (`core.tokens.rendered.REASONING_MODES`, kept here so that `--help`
+#: imports nothing from the tokens stage's modules).
+REASONING_CHOICES = ("train", "mask")
 
 
 def token_options(
@@ -59,8 +69,17 @@ def token_options(
         show_default=max_length is not None,
         help=max_length_help,
     )
+    @click.option(
+        "--reasoning",
+        type=click.Choice(REASONING_CHOICES),
+        default="train",
+        show_default=True,
+        help="Train an answer's reasoning trace (<think>…</think>, reasoning parts) with the "
+        "answer, or mask it (-100) and train the answer alone.",
+    )
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        click.get_current_context().meta[REASONING_KEY] = kwargs.pop("reasoning", "train")
         return func(*args, **kwargs)
 
     if not side:
@@ -79,5 +98,9 @@ def pipeline_from_options(ds, tokenizer, template, mask, max_length, side):
     from inspector.core.tokens import TokenPipeline, TokenSettings, load_tokenizer
 
     tok = load_tokenizer(tokenizer)
-    settings = TokenSettings(template=template, mask=mask, max_length=max_length, side=side)
+    ctx = click.get_current_context(silent=True)
+    reasoning = (ctx.meta.get(REASONING_KEY) if ctx is not None else None) or "train"
+    settings = TokenSettings(
+        template=template, mask=mask, max_length=max_length, side=side, reasoning=reasoning
+    )
     return TokenPipeline(tok, settings, fmt=ds.format)

@@ -9,6 +9,7 @@ a target. The end-of-turn marker written after a trained turn (EOS, ``<|im_end|>
 
 Masking modes: `completion` trains the last trained turn only (the final answer), `assistant`
 every turn the source marks as trained (assistant turns, `text` documents), `all` every token.
+An answer's reasoning trace is trained with it unless `reasoning="mask"` (`--reasoning mask`).
 Character spans from the template become token ranges through the fast tokenizer's
 char-to-token mapping: a token is trained when any of its characters is.
 
@@ -26,7 +27,7 @@ from typing import Any
 from inspector.core.data.conversation import Conversation, Turn
 from inspector.core.errors import InputError, RowError
 from inspector.core.tokens.presplit import word_split_encoder
-from inspector.core.tokens.rendered import TEMPLATE_ROLE, Rendered
+from inspector.core.tokens.rendered import REASONING_MODES, TEMPLATE_ROLE, Rendered, without
 from inspector.core.tokens.templates import get_template
 from inspector.core.tokens.tokenizer import tokenizer_fingerprint, tokenizer_name
 
@@ -49,6 +50,8 @@ class TokenSettings:
     add_special_tokens: bool | None = None
     """Let the tokenizer add its BOS/EOS; None does what the template implies (chat templates
     write their own, plain-text templates rely on the tokenizer's)."""
+    reasoning: str = "train"
+    """`train` or `mask` an answer's reasoning trace (`rendered.REASONING_MODES`)."""
 
 
 def conversation_turns(conv: Conversation, side: str = "chosen") -> list[Turn]:
@@ -105,6 +108,10 @@ class TokenPipeline:
     ):
         if settings.mask not in MASK_MODES:
             raise InputError(f"Unknown mask mode {settings.mask!r}; choose one of {MASK_MODES}.")
+        if settings.reasoning not in REASONING_MODES:
+            raise InputError(
+                f"Unknown reasoning mode {settings.reasoning!r}; choose one of {REASONING_MODES}."
+            )
         if settings.max_length < 1:
             raise InputError(f"--max-length must be positive, got {settings.max_length}.")
         self.tokenizer = tokenizer
@@ -125,6 +132,7 @@ class TokenPipeline:
             "max_length": s.max_length,
             "side": s.side,
             "add_special_tokens": s.add_special_tokens,
+            **({"reasoning": s.reasoning} if s.reasoning != "train" else {}),
         }
 
     def describe(self) -> dict[str, Any]:
@@ -198,9 +206,13 @@ class TokenizedRow:
     @cached_property
     def trained_ranges(self) -> list[tuple[int, int]]:
         """Token index ranges that are training targets (before truncation)."""
+        reasoning = self.pipeline.settings.reasoning
         if self.mask == "all":
-            return [(0, self.total_tokens)] if self.total_tokens else []
-        return token_ranges(self.encoding, self.rendered.trained_spans(self.mask))
+            every = [(0, self.total_tokens)] if self.total_tokens else []
+            if reasoning == "mask":
+                every = without(every, token_ranges(self.encoding, self.rendered.reasoning_spans()))
+            return every
+        return token_ranges(self.encoding, self.rendered.trained_spans(self.mask, reasoning))
 
     @cached_property
     def labels(self) -> list[int]:
@@ -271,7 +283,7 @@ class TokenizedRow:
 
     @cached_property
     def parts(self) -> list[str]:
-        """Per token: ``markup``, ``content`` or ``end`` (the end-of-turn marker)."""
+        """Per token: ``markup``, ``content``, ``reasoning`` or ``end`` (end-of-turn marker)."""
         return [p.part if p is not None else "markup" for p in self._piece_of_token]
 
     def model_inputs(self) -> dict[str, list[int]]:
