@@ -37,20 +37,60 @@ def dataset_options(func):
         default=None,
         help="Folder for decisions and caches (default: .inspector/ beside the data).",
     )
+    @click.option(
+        "--dataset-info",
+        "dataset_info",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help="LLaMA-Factory's dataset_info.json: read the entry --name says exactly as "
+        "LLaMA-Factory maps it (a dataset_info.json in the data folder is used by itself).",
+    )
+    @click.option(
+        "--name",
+        "registry_name",
+        default=None,
+        metavar="NAME",
+        help="The entry of the LLaMA-Factory registry to read (see --dataset-info).",
+    )
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        click.get_current_context().meta[REGISTRY_KEY] = (
+            kwargs.pop("dataset_info", None),
+            kwargs.pop("registry_name", None),
+        )
         return func(*args, **kwargs)
 
     return wrapper
+
+
+#: Where `dataset_options` keeps `--dataset-info` and `--name` in `click.Context.meta`, so that
+#: commands need not name them: `open_from_options` finds them there.
+REGISTRY_KEY = "inspector.dataset_registry"
+
+
+def registry_options() -> tuple[Path | None, str | None]:
+    """The `--dataset-info` and `--name` values of the running command."""
+    ctx = click.get_current_context(silent=True)
+    return (ctx.meta.get(REGISTRY_KEY) if ctx is not None else None) or (None, None)
+
+
+def resolve_options(path: Path, fmt: str | None, column_map: str | None):
+    """`(path, format, column map)` after a LLaMA-Factory registry entry, if any, had its say."""
+    from inspector.core.data.llamafactory import resolve_request
+
+    info, name = registry_options()
+    path, fmt, mapping, _entry = resolve_request(
+        path, fmt, parse_column_map(column_map), info, name
+    )
+    return path, fmt, mapping
 
 
 def open_from_options(path: Path, fmt: str | None, column_map: str | None, state_dir=None):
     """Open a dataset from the shared options (raises `InputError`)."""
     from inspector.core.data import open_dataset
 
-    return open_dataset(
-        path, format=fmt, column_map=parse_column_map(column_map), state_dir=state_dir
-    )
+    path, fmt, mapping = resolve_options(path, fmt, column_map)
+    return open_dataset(path, format=fmt, column_map=mapping, state_dir=state_dir)
 
 
 def handle_input_errors(func):

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import click
 
-from inspector.cli.common import dataset_options, handle_input_errors, open_from_options
+from inspector.cli.common import dataset_options, handle_input_errors, resolve_options
 from inspector.cli.token_options import token_options
-from inspector.core.data import parse_column_map
 from inspector.core.errors import InputError
 
 VIEWS = ("overview", "rows", "clusters", "duplicates", "contamination", "packs")
@@ -117,16 +116,16 @@ def _open(path, fmt, column_map, state_dir):
     """The dataset from its open index when nothing changed since it was recorded (rows from
     Arrow with pyarrow alone: the app paints before `datasets` is even imported; it completes
     the dataset in the background), else opened normally and recorded for the next open."""
-    from inspector.core.data import input_stamps, open_fast, record
+    from inspector.core.data import input_stamps, open_dataset, open_fast, record
 
-    columns = parse_column_map(column_map)
+    path, fmt, columns = resolve_options(path, fmt, column_map)  # a registry entry decides
     ds = open_fast(path, format=fmt, column_map=columns, state_dir=state_dir)
     if ds is None:
         try:
             before = input_stamps(Path(path))
         except OSError:  # no such file: the normal open says so
             before = None
-        ds = open_from_options(path, fmt, column_map, state_dir)
+        ds = open_dataset(path, format=fmt, column_map=columns, state_dir=state_dir)
         if before is not None:
             record(ds, fmt, columns, before)
     return ds

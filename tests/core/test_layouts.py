@@ -247,3 +247,12 @@ def test_a_map_turns_layouts_off(tmp_path):
     ds = open_dataset(write_jsonl(tmp_path / "d.jsonl", [row]), column_map={"input": "context"})
     assert ds.format == "alpaca" and ds.column_map["input"] == "context"
     assert "output" not in ds.column_map  # the user's map is taken as it is
+
+
+def test_blank_lines_of_a_text_file_are_not_documents(tmp_path):
+    path = tmp_path / "corpus.txt"
+    path.write_text("first doc\n\n   \nsecond doc\n\n")
+    ds = open_dataset(path)
+    assert ds.format == "text" and ds.num_rows("train") == 2
+    assert ds.conversation("train", 1).turns[0].content == "second doc"
+    assert run(summarize(ds)).problems == []

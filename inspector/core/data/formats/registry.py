@@ -96,6 +96,16 @@ def resolve_format(
                 found = _detect(laid, features)
                 if found is not None:
                     return found, laid
+        from inspector.core.data.llamafactory import looks_like_registry
+
+        if looks_like_registry(path):
+            raise InputError(
+                f"{path}: this is LLaMA-Factory's dataset registry, not data. Open the data "
+                f"folder with --dataset-info {path} --name NAME (its entries: "
+                + ", ".join(list(view)[:12])
+                + (", ..." if len(view) > 12 else "")
+                + ")."
+            )
         detect_format(path, view, features)  # raises, naming the columns
     return found, view
 
