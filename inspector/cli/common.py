@@ -13,7 +13,8 @@ from inspector.core.errors import InputError
 
 
 def dataset_options(func):
-    """Add PATH, --format, --map and --state to a command."""
+    """Add PATH, --format, --map, --state, --dataset-info, --name and --explode to a command
+    (the last three reach `open_from_options` through the click context)."""
 
     @click.argument("path", type=click.Path(path_type=Path))
     @click.option(
@@ -52,12 +53,19 @@ def dataset_options(func):
         metavar="NAME",
         help="The entry of the LLaMA-Factory registry to read (see --dataset-info).",
     )
+    @click.option(
+        "--explode",
+        "explode",
+        default=None,
+        metavar="COLUMN",
+        help="Read a list column as one row per item (self-instruct's instances); each row "
+        "keeps source_row and source_item, so decisions and exports trace back to the record.",
+    )
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        click.get_current_context().meta[REGISTRY_KEY] = (
-            kwargs.pop("dataset_info", None),
-            kwargs.pop("registry_name", None),
-        )
+        meta = click.get_current_context().meta
+        meta[REGISTRY_KEY] = (kwargs.pop("dataset_info", None), kwargs.pop("registry_name", None))
+        meta[EXPLODE_KEY] = kwargs.pop("explode", None)
         return func(*args, **kwargs)
 
     return wrapper
@@ -66,6 +74,16 @@ def dataset_options(func):
 #: Where `dataset_options` keeps `--dataset-info` and `--name` in `click.Context.meta`, so that
 #: commands need not name them: `open_from_options` finds them there.
 REGISTRY_KEY = "inspector.dataset_registry"
+
+
+#: Where `dataset_options` keeps `--explode`.
+EXPLODE_KEY = "inspector.explode"
+
+
+def explode_option() -> str | None:
+    """The `--explode` value of the running command."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get(EXPLODE_KEY) if ctx is not None else None
 
 
 def registry_options() -> tuple[Path | None, str | None]:
@@ -90,7 +108,9 @@ def open_from_options(path: Path, fmt: str | None, column_map: str | None, state
     from inspector.core.data import open_dataset
 
     path, fmt, mapping = resolve_options(path, fmt, column_map)
-    return open_dataset(path, format=fmt, column_map=mapping, state_dir=state_dir)
+    return open_dataset(
+        path, format=fmt, column_map=mapping, state_dir=state_dir, explode=explode_option()
+    )
 
 
 def handle_input_errors(func):

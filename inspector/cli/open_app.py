@@ -8,7 +8,12 @@ from pathlib import Path
 
 import click
 
-from inspector.cli.common import dataset_options, handle_input_errors, resolve_options
+from inspector.cli.common import (
+    dataset_options,
+    explode_option,
+    handle_input_errors,
+    resolve_options,
+)
 from inspector.cli.token_options import token_options
 from inspector.core.errors import InputError
 
@@ -119,6 +124,11 @@ def _open(path, fmt, column_map, state_dir):
     from inspector.core.data import input_stamps, open_dataset, open_fast, record
 
     path, fmt, columns = resolve_options(path, fmt, column_map)  # a registry entry decides
+    explode = explode_option()
+    if explode:  # exploded rows are built in memory: nothing for the open index to map
+        return open_dataset(
+            path, format=fmt, column_map=columns, state_dir=state_dir, explode=explode
+        )
     ds = open_fast(path, format=fmt, column_map=columns, state_dir=state_dir)
     if ds is None:
         try:

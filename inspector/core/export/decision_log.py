@@ -54,6 +54,7 @@ def write_log(
 ) -> Generator[Progress, None, int]:
     """Write `decisions.jsonl` for every decided row; returns the number of lines."""
     total = sum(verdicts.decided(s).size for s in verdicts.splits)
+    origin = getattr(ds, "origin", None) if getattr(ds, "exploded", None) else None
     done = 0
     with open(path, "wb") as f:
         for split in verdicts.splits:
@@ -68,6 +69,8 @@ def write_log(
                     "split": split,
                     "row": row,
                 }
+                if origin is not None:  # an exploded row: the record it came from
+                    line["source"] = origin(split, row)
                 f.write(json.dumps(line, ensure_ascii=False).encode() + b"\n")
                 done += 1
                 if done % HASH_BATCH == 0:

@@ -63,6 +63,8 @@ def columnar_lengths(fmt: str, table, view: dict[str, str]):
         import numpy as np
 
         return {}, np.array([], dtype=np.int64)
+    if any(column not in table.column_names for column in view.values()):
+        return None  # a dotted path into a nested column: the normalizer reads every row
     return BY_NAME[fmt].columnar(table, view)
 
 
