@@ -256,3 +256,32 @@ def test_blank_lines_of_a_text_file_are_not_documents(tmp_path):
     assert ds.format == "text" and ds.num_rows("train") == 2
     assert ds.conversation("train", 1).turns[0].content == "second doc"
     assert run(summarize(ds)).problems == []
+
+
+def test_alpaca_preference_tokens_mask_the_prompt_on_every_row(alpaca_preference):
+    """What `inspector tokens --row N [--side rejected]` shows, for every row: instruction and
+    input masked, the chosen (or rejected) answer trained, the same prompt on both sides."""
+    from inspector.core.tokens.tokenize import IGNORE_INDEX, TokenPipeline, TokenSettings
+    from inspector.core.tokens.tokenizer import load_tokenizer
+
+    path, rows = alpaca_preference
+    ds = open_dataset(path)
+    tok = load_tokenizer()
+    sides = {
+        side: TokenPipeline(tok, TokenSettings(side=side, template="alpaca"), fmt=ds.format)
+        for side in ("chosen", "rejected")
+    }
+    convs = [c for _, c, _ in ds.iter_conversations("train")]
+    encoded = {side: pipe.encode_batch(convs) for side, pipe in sides.items()}
+    for i, row in enumerate(rows):
+        prompts = []
+        for side in ("chosen", "rejected"):
+            enc = encoded[side][i]
+            user = [k for k, r in enumerate(enc.roles) if r == USER]
+            assert user and all(enc.labels[k] == IGNORE_INDEX for k in user)
+            trained = [k for k, lab in enumerate(enc.labels) if lab != IGNORE_INDEX]
+            assert trained and min(trained) > max(user)
+            text = enc.rendered.text
+            assert row["instruction"] in text and (row["input"] or "") in text
+            prompts.append(enc.input_ids[: max(user) + 1])
+        assert prompts[0] == prompts[1]
