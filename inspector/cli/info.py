@@ -78,6 +78,7 @@ def _print_summary(summary) -> None:
             markup=False,
             highlight=False,
         )
+    _print_reading(console, summary.reading or {})
     files = list(summary.files or [])
     if len(files) > 1:
         shown = safe_line(", ".join(str(f) for f in files[:SHOW_FILES]))
@@ -116,3 +117,26 @@ def _print_summary(summary) -> None:
             console.print(f"  ... and {len(summary.problems) - SHOW_PROBLEMS:,} more (see --json)")
     else:
         console.print("[green]every row normalized[/]")
+
+
+def _print_reading(console, reading: dict) -> None:
+    """Which columns make each part, the known layout used, and the columns it left aside."""
+    if reading.get("layout"):
+        console.print(
+            f"layout: {reading['layout']} (detected; --map overrides it)",
+            markup=False,
+            highlight=False,
+        )
+    parts = reading.get("parts") or {}
+    if parts:
+        console.print(
+            "read as: " + "; ".join(f"{k} <- {' + '.join(v)}" for k, v in parts.items()),
+            markup=False,
+            highlight=False,
+        )
+    for name, others in (reading.get("candidates") or {}).items():
+        console.print(
+            f"[yellow]also possible:[/] {name} <- {' or '.join(others)} "
+            f"(use --map {name}={others[0]} to read that one instead)",
+            highlight=False,
+        )

@@ -8,9 +8,13 @@ from pathlib import Path
 
 import click
 
-from inspector.cli.common import dataset_options, handle_input_errors
+from inspector.cli.common import (
+    dataset_options,
+    explode_option,
+    handle_input_errors,
+    resolve_options,
+)
 from inspector.cli.token_options import token_options
-from inspector.core.data import parse_column_map
 from inspector.core.errors import InputError
 
 VIEWS = ("overview", "rows", "clusters", "duplicates", "contamination", "packs")
@@ -170,9 +174,14 @@ def _open(path, fmt, column_map, state_dir):
     """The dataset, from its open index when nothing changed since it was recorded (rows from
     Arrow with pyarrow alone: the app paints before `datasets` is even imported; it completes
     the dataset in the background), else opened normally and recorded for the next open."""
-    from inspector.core.data import open_quickly
+    from inspector.core.data import open_dataset, open_quickly
 
-    columns = parse_column_map(column_map)
+    path, fmt, columns = resolve_options(path, fmt, column_map)  # a registry entry decides
+    explode = explode_option()
+    if explode:  # exploded rows are built in memory: nothing for the open index to map
+        return open_dataset(
+            path, format=fmt, column_map=columns, state_dir=state_dir, explode=explode
+        )
     return open_quickly(path, format=fmt, column_map=columns, state_dir=state_dir)
 
 

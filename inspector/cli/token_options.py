@@ -3,10 +3,10 @@
 `token_options` adds the options; `pipeline_from_options` turns their values into a
 `TokenPipeline` for an opened dataset (raising `InputError` on a bad tokenizer or template).
 
-The rarer options (`--response-template`, `--instruction-template`, `--mistral-system`) do not
-reach the command's own parameters: the wrapper keeps them in the click context, where
-`pipeline_from_options` finds them, so every command that tokenizes honours them without
-naming them.
+The rarer options (`--response-template`, `--instruction-template`, `--mistral-system`,
+`--reasoning`) do not reach the command's own parameters: the wrapper keeps them in the click
+context, where `pipeline_from_options` finds them, so every command that tokenizes honours them
+without naming them.
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ EXTRAS = "inspector.token_extras"
 MISTRAL_SYSTEM_RULES = ("space", "blank-line", "last-user")
 #: The largest --max-length / --pack-length: token ids and positions are stored as int32.
 MAX_TOKENS = 2**31 - 1
+#: `--reasoning` choices (`core.tokens.rendered.REASONING_MODES`, kept here so that `--help`
+#: imports nothing from the tokens stage's modules).
+REASONING_CHOICES = ("train", "mask")
 
 
 def token_options(
@@ -97,6 +100,14 @@ def token_options(
         "with a space (the seed's template), with a blank line (blank-line), or with a blank "
         "line before the last user message (last-user, Mistral's later templates).",
     )
+    @click.option(
+        "--reasoning",
+        type=click.Choice(REASONING_CHOICES),
+        default="train",
+        show_default=True,
+        help="Train an answer's reasoning trace (<think>…</think>, reasoning parts) with the "
+        "answer, or mask it (-100) and train the answer alone.",
+    )
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         ctx = click.get_current_context()
@@ -104,6 +115,7 @@ def token_options(
             "response_templates": tuple(kwargs.pop("response_templates", ()) or ()),
             "instruction_templates": tuple(kwargs.pop("instruction_templates", ()) or ()),
             "mistral_system": kwargs.pop("mistral_system", "space") or "space",
+            "reasoning": kwargs.pop("reasoning", "train") or "train",
         }
         return func(*args, **kwargs)
 

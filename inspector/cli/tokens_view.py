@@ -15,6 +15,9 @@ from inspector.core.tokens import IGNORE_INDEX, byte_chars, visible
 TRAINED = ("bold black on green3", "bold black on dark_sea_green2")
 MASKED = ("grey62 on grey15", "grey50 on grey23")
 SPECIAL_MARK = "bold magenta"
+#: Reasoning tokens (`<think>…</think>`): their own colours, trained or masked.
+REASONING = ("italic black on orchid", "italic black on plum2")
+REASONING_MASKED = ("italic orchid on grey15", "italic plum2 on grey23")
 CUT = "bold white on red"
 #: Shown for each leading byte of a character spelled in byte tokens (the last shows it).
 BYTE_MARK = "·"
@@ -38,7 +41,10 @@ def _tokens_line(row, start: int = 0, stop: int | None = None, cut: int | None =
             out.append(f" ✂ max_length {cut}: the model never sees what follows ", style=CUT)
             out.append("\n")
         trained = row.labels[i] != IGNORE_INDEX
-        style = (TRAINED if trained else MASKED)[i % 2]
+        if row.parts[i] == "reasoning":
+            style = (REASONING if trained else REASONING_MASKED)[i % 2]
+        else:
+            style = (TRAINED if trained else MASKED)[i % 2]
         if row.special[i]:
             style = f"{style} {SPECIAL_MARK}" if not trained else f"{style} underline"
         char = chars.get(i)
@@ -53,13 +59,16 @@ def _tokens_line(row, start: int = 0, stop: int | None = None, cut: int | None =
     return out
 
 
-def _legend() -> Text:
+def _legend(reasoning: bool = False) -> Text:
     legend = Text("legend: ")
     legend.append(" trained ", style=TRAINED[0])
     legend.append(" ")
     legend.append(" masked (-100) ", style=MASKED[0])
     legend.append(" ⟨special⟩ ", style=f"{MASKED[0]} {SPECIAL_MARK}")
     legend.append(" ")
+    if reasoning:
+        legend.append(" reasoning ", style=REASONING[0])
+        legend.append(" ")
     legend.append(" ✂ truncation ", style=CUT)
     return legend
 
@@ -79,7 +88,7 @@ def print_row(row, split: str, index: int, pipeline, ids: bool) -> None:
             f"; truncated to {row.max_length:,}: {row.trained_tokens_lost:,} trained tokens lost"
         )
     console.print(status, highlight=False)
-    console.print(_legend())
+    console.print(_legend("reasoning" in row.parts))
     if ids:
         table = Table(show_edge=False)
         for col in ("#", "id", "token", "label", "role", "part"):

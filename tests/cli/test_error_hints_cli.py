@@ -18,8 +18,11 @@ def test_forced_format_suggests_a_map_for_that_format(real_data, tmp_path):
     assert alpaca.exit_code == 2
     assert "--map instruction=question,output=answer" in alpaca.output
     assert "text=content" not in alpaca.output
+    # question/answer is a known layout of prompt_completion: that format needs no map.
     pc = invoke("info", data, "--format", "prompt_completion", "--state", tmp_path / "s")
-    assert pc.exit_code == 2 and "--map prompt=question,completion=answer" in pc.output
+    assert pc.exit_code == 0 and "prompt <- question" in pc.output
+    text = invoke("info", data, "--format", "text", "--state", tmp_path / "s")
+    assert text.exit_code == 2 and "--map text=" in text.output
     # The suggestion works: the same command with it reads every row.
     fixed = invoke(
         "info",

@@ -83,10 +83,10 @@ def test_undecodable_bytes(tmp_path):
 
 
 def test_unknown_schema_lists_columns_and_map_example(tmp_path):
-    f = write_jsonl(tmp_path / "qa.jsonl", [{"question": "q", "answer": "a"}])
+    f = write_jsonl(tmp_path / "qa.jsonl", [{"problem": "q", "solution": "a"}])
     r = info(f)
     assert r.exit_code == 2
-    assert "question, answer" in r.output and "--map" in r.output
+    assert "problem, solution" in r.output and "--map" in r.output
 
 
 def test_folder_of_different_schemas(tmp_path):

@@ -6,6 +6,7 @@ import pytest
 
 from inspector.core.data.dataset import open_dataset
 from inspector.core.data.summary import summarize
+from inspector.core.errors import InputError
 from inspector.core.progress import run
 
 EXPECTED = {
@@ -21,7 +22,29 @@ EXPECTED = {
     "llamafactory_kto_en_demo.json": ("unpaired_preference", 300),
     "openai-cookbook_toy_chat_fine_tuning.jsonl": ("messages", 5),
     "llamafactory_c4_demo.jsonl": ("text", 300),
+    "llamafactory_dpo_zh_demo.json": ("preference", 300),
+    "llamafactory_glaive_toolcall_zh_demo.json": ("sharegpt", 300),
+    "llamafactory_v1_dpo_demo.jsonl": ("preference", 10),
+    "llamafactory_reason_tool_use_demo_50.jsonl": ("messages", 50),
+    "gsm8k_test.jsonl": ("prompt_completion", 1319),
+    "HumanEval.jsonl.gz": ("prompt_completion", 164),
 }
+#: Files in the folder that are not training rows, and why each is refused (with a clear error).
+NOT_DATASETS = {
+    "mt_bench_question.jsonl": "cannot tell the format",  # questions only, no answers to train
+    "llamafactory_dataset_info.json": "dataset registry",  # LLaMA-Factory's --dataset-info file
+}
+
+
+def test_every_real_file_is_covered(real_data):
+    names = {p.name for p in real_data.iterdir() if p.is_file() and p.suffix != ".md"}
+    assert names == set(EXPECTED) | set(NOT_DATASETS)
+
+
+@pytest.mark.parametrize("name", sorted(NOT_DATASETS))
+def test_files_that_are_not_training_rows_are_refused_clearly(real_data, name):
+    with pytest.raises(InputError, match=NOT_DATASETS[name]):
+        open_dataset(real_data / name)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -45,6 +68,8 @@ def test_columnar_stats_match_per_row(real_data, name):
             for side in [conv.turns, conv.chosen or [], conv.rejected or []]:
                 for t in side:
                     slow.setdefault(t.role, []).append(len(t.content))
+                    if t.reasoning is not None:
+                        slow.setdefault("reasoning", []).append(len(t.reasoning))
     assert sorted(fast) == sorted(slow)
     for role, lengths in slow.items():
         assert fast[role].turns == len(lengths)

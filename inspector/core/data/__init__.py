@@ -1,12 +1,14 @@
 """Data: paths become rows, rows become `Conversation`s.
 
 Loading reads files and folders into Arrow (`load`, with `files`, `folders` and `diagnose` for the
-byte-level reading and the one clear error when a file cannot be read); `formats` and `normalize`
-detect the layout and turn each row into a `Conversation` (`columnar` computes lengths straight
-from Arrow columns); `dataset` binds rows, format and column map into an `InspectorDataset`;
-`open_index` reopens a dataset from pyarrow alone (a `ProvisionalDataset`) and `opening` is the
-one call that tries it before a normal open; `summary` is what `inspector info` shows;
-`usable` finds the rows that cannot be read. Nothing here tokenizes or scans.
+byte-level reading and the one clear error when a file cannot be read); `formats` holds one small
+class per input format (detect, normalize, an Arrow fast path), listed once in
+`formats.registry.REGISTRY`; `turns` reads turns from the values formats store them in
+(`columnar` computes lengths straight from Arrow columns); `dataset` binds rows, format and
+column map into an `InspectorDataset`; `open_index` reopens a dataset from pyarrow alone (a
+`ProvisionalDataset`) and `opening` is the one call that tries it before a normal open; `summary`
+is what `inspector info` shows; `usable` finds the rows that cannot be read. Nothing here
+tokenizes or scans.
 """
 
 from inspector.core.faces import lazy_face
@@ -15,7 +17,7 @@ from inspector.core.faces import lazy_face
 _EXPORTS = {
     "ASSISTANT": "conversation",
     "Conversation": "conversation",
-    "FORMATS": "conversation",
+    "FORMATS": "formats.registry",
     "InspectorDataset": "dataset",
     "Loaded": "load",
     "ProvisionalDataset": "open_index",

@@ -1,10 +1,11 @@
 """Arrow-compute checks that prove rows normalizable and measure their turns without Python rows.
 
-`columnar_lengths` returns, for a split's Arrow table, the content length of every turn by role
-for the rows it can vouch for, plus the indices of the rows it cannot (nulls, unknown roles,
-unusual types). Those "suspects" go through the per-row normalizer, so a wrong guess here can
-only cost speed, never correctness of the problem list. Formats or column types it does not
-know return None: the caller then normalizes every row.
+The kernels behind the formats' `columnar` fast paths (`inspector.core.data.formats`): each
+returns, for a split's Arrow table, the content length of every turn by role for the rows it
+can vouch for, plus the indices of the rows it cannot (nulls, unknown roles, unusual types).
+Those "suspects" go through the per-row normalizer, so a wrong guess here can only cost speed,
+never correctness of the problem list. Column types a kernel does not know return None: the
+caller then normalizes every row.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from inspector.core.data.normalize import MESSAGE_ROLES, SHAREGPT_ROLES
+from inspector.core.data.turns import MESSAGE_ROLES, SHAREGPT_ROLES
 
 Lengths = dict[str, np.ndarray]
 
@@ -35,22 +36,22 @@ def _null_rows(arr) -> np.ndarray:
     return np.flatnonzero(pc.is_null(arr).to_numpy(zero_copy_only=False))
 
 
-def columnar_lengths(fmt: str, table: pa.Table, view: dict[str, str]):
-    """`(lengths by role, suspect row indices)` or None when there is no fast path."""
-    if table.num_rows == 0:
-        return {}, np.array([], dtype=np.int64)
-    if fmt == "text":
-        return _flat(table, view, {"text": "text"})
-    if fmt == "prompt_completion":
-        return _flat(table, view, {"prompt": "user", "completion": "assistant"})
-    if fmt == "alpaca":
-        return _alpaca(table, view)
-    if fmt in ("messages", "sharegpt"):
-        return _turn_lists(table, view, fmt)
-    return None
+#: An answer opening with a reasoning block, which the normalizer splits off (`parts.split_think`).
+THINK_START = r"^\s*<think>"
 
 
-def _flat(table, view, roles: dict[str, str]):
+def _think_mask(arr) -> np.ndarray:
+    """Per value: whether it opens with ``<think>`` (its lengths are the normalizer's to say)."""
+    found = pc.match_substring_regex(arr, THINK_START)
+    return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
+
+
+def _think_rows(arr) -> np.ndarray:
+    return np.flatnonzero(_think_mask(arr))
+
+
+def flat_lengths(table, view, roles: dict[str, str]):
+    """Flat text columns, each read as one turn of `roles[column]`."""
     out: Lengths = {}
     suspects = []
     for name, role in roles.items():
@@ -59,13 +60,16 @@ def _flat(table, view, roles: dict[str, str]):
             return None
         out[role] = _lengths(arr)
         suspects.append(_null_rows(arr))
+        if role == "assistant":
+            suspects.append(_think_rows(arr))
     if "system" in view:
         return None  # rare; keep the fast path simple
     bad = np.unique(np.concatenate(suspects))
     return {role: np.delete(v, bad) for role, v in out.items()}, bad
 
 
-def _alpaca(table, view):
+def alpaca_lengths(table, view):
+    """Alpaca columns: the instruction plus any input is the user turn, the output the answer."""
     if "history" in view or "system" in view:
         return None
     if "instruction" in view and "output" in view:
@@ -78,7 +82,7 @@ def _alpaca(table, view):
     if extra is not None and not _is_text(extra):
         return None
     user = _lengths(first)
-    suspects = [_null_rows(first), _null_rows(answer)]
+    suspects = [_null_rows(first), _null_rows(answer), _think_rows(answer)]
     if extra is not None:
         has_input = pc.fill_null(
             pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(extra)), 0), False
@@ -89,7 +93,8 @@ def _alpaca(table, view):
     return lengths, bad
 
 
-def _turn_lists(table, view, fmt: str):
+def turn_list_lengths(table, view, fmt: str):
+    """A list-of-structs column of `messages` (role/content) or `sharegpt` (from/value) turns."""
     name = next((n for n in ("messages", "conversations", "conversation") if n in view), None)
     if name is None or "system" in view:
         return None
@@ -109,7 +114,12 @@ def _turn_lists(table, view, fmt: str):
         return None
     if not (pa.types.is_string(fields[text_key]) or pa.types.is_large_string(fields[text_key])):
         return None  # content given as parts, or mixed: normalize per row
-    risky = [k for k in ("tool_calls", "function_call") if k in fields]
+    # Tool calls and reasoning fields are the normalizer's to read: rows holding one are suspects.
+    risky = [
+        k
+        for k in ("tool_calls", "function_call", "reasoning_content", "reasoning", "thinking")
+        if k in fields
+    ]
 
     lists = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     offsets = lists.offsets.to_numpy()
@@ -125,7 +135,7 @@ def _turn_lists(table, view, fmt: str):
     if fmt == "sharegpt":
         # function_call turns carry tool calls the normalizer parses: let it handle those rows
         ok = pc.and_(ok, pc.not_equal(roles, "function_call"))
-    bad_items = ~pc.fill_null(ok, False).to_numpy(zero_copy_only=False)
+    bad_items = ~pc.fill_null(ok, False).to_numpy(zero_copy_only=False) | _think_mask(texts)
     bad_rows = np.unique(np.concatenate([owner[bad_items], np.flatnonzero(row_nulls)]))
     good_items = ~np.isin(owner, bad_rows)
     lengths = _lengths(texts)[good_items]

@@ -8,7 +8,9 @@ template renders in their own sections).
 Roles are normalized to a small closed set: `system`, `user`, `assistant`, `tool` (a tool or
 function result) and `text` (a raw document of the `text` format, trained on as a whole). The
 role the source file used (`gpt`, `human`, `function_call`, `observation`, ...) is kept in
-`Turn.source_role`.
+`Turn.source_role`. A turn is its `content` (the text, content parts joined) plus, apart from it,
+the assistant's `reasoning` trace and `tool_calls`: later layers decide how each is rendered
+and trained.
 """
 
 from __future__ import annotations
@@ -24,17 +26,6 @@ TEXT = "text"
 
 #: Every role a normalized turn may have.
 ROLES = (SYSTEM, USER, ASSISTANT, TOOL, TEXT)
-
-#: Format names, used the same way in the CLI, JSON output and the UI.
-FORMATS = (
-    "text",
-    "prompt_completion",
-    "alpaca",
-    "messages",
-    "sharegpt",
-    "preference",
-    "unpaired_preference",
-)
 
 
 @dataclass(slots=True)
@@ -56,6 +47,12 @@ class Turn:
     """The role exactly as the source spelled it (``gpt``, ``function_call``, ...)."""
     fields: dict[str, str] | None = None
     """Structured source fields a template may render separately (Alpaca: instruction, input)."""
+    reasoning: str | None = None
+    """An assistant turn's reasoning trace (thinking), kept apart from `content`, the answer:
+    from a `reasoning`/`thinking` content part, a `reasoning_content` field, or a leading
+    ``<think>…</think>`` block of the content (removed from `content`). Templates render it
+    before the answer (built-in ones inside ``<think>`` tags; a chat template as
+    `reasoning_content`); `--reasoning mask` leaves it untrained."""
 
 
 @dataclass(slots=True)

@@ -15,9 +15,16 @@ from functools import cached_property
 from pathlib import Path
 
 from inspector.core.cache import Cache, state_dir_for
-from inspector.core.data.columns import canonical_view
-from inspector.core.data.conversation import FORMATS, Conversation
-from inspector.core.data.formats import check_forced, detect_format
+from inspector.core.data.columns import (
+    PathFeatures,
+    canonical_view,
+    check_path,
+    is_path,
+    value_at,
+)
+from inspector.core.data.conversation import Conversation
+from inspector.core.data.explode import explode_column
+from inspector.core.data.formats.registry import FORMATS, resolve_format
 from inspector.core.data.load import Loaded, load
 from inspector.core.data.normalize import normalize
 from inspector.core.errors import InputError, RowError
@@ -48,7 +55,11 @@ class RowReader:
         """A raw row keyed by canonical column names (an empty CSV cell of text is "")."""
         blank = self.blank_columns
         return {
-            name: "" if col in blank and raw.get(col) is None else raw.get(col)
+            name: ""
+            if col in blank and raw.get(col) is None
+            else raw.get(col)
+            if col in raw
+            else value_at(raw, col)  # a dotted path into a nested column
             for name, col in self.view.items()
         }
 
@@ -69,6 +80,8 @@ class RowReader:
 class InspectorDataset:
     """A loaded dataset with a known format. Create it with `open_dataset`."""
 
+    exploded: str | None = None
+    """The list column read as one row per item (`--explode`), or None."""
     provisional = False
     """True for a `ProvisionalDataset` (reopened from its open index, `open_index.open_fast`):
     `hf` then holds pyarrow-only `ArrowSplit`s, enough to read rows; `complete()` gives the
@@ -119,6 +132,8 @@ class InspectorDataset:
                     h.update(block)
         h.update(self.format.encode())
         h.update(repr(sorted(self._view.items())).encode())
+        if self.exploded:
+            h.update(b"explode\0" + self.exploded.encode())
         return h.hexdigest()
 
     @cached_property
@@ -139,6 +154,13 @@ class InspectorDataset:
     def raw_row(self, split: str, row: int) -> dict:
         """The row as in the input file (source column names, original values)."""
         return self.decode(self.hf[split][row])
+
+    def origin(self, split: str, row: int) -> dict | None:
+        """For an exploded dataset, ``{"row", "item"}`` of the record a row came from."""
+        if not self.exploded:
+            return None
+        raw = self.hf[split][row]
+        return {"column": self.exploded, "row": raw["source_row"], "item": raw["source_item"]}
 
     def row_hash(self, split: str, row: int) -> str:
         """The content hash of a row (see `triage.row_hash`): equal rows hash equal anywhere."""
@@ -196,16 +218,23 @@ def open_dataset(
     format: str | None = None,
     column_map: dict[str, str] | None = None,
     state_dir: str | Path | None = None,
+    explode: str | None = None,
 ) -> InspectorDataset:
-    """Load `path` and work out its format; raises `InputError` for unusable input."""
+    """Load `path` and work out its format; raises `InputError` for unusable input.
+
+    `explode` names a list column to read as one row per item (`explode.explode_column`)."""
     if format is not None and format not in FORMATS:
         raise InputError(f"unknown format {format!r}; known formats: {', '.join(FORMATS)}.")
     loaded = load(Path(path))
+    if explode:
+        loaded = explode_column(loaded, explode)
     first = next(iter(loaded.splits.values()))
     view = canonical_view(loaded.path, first.column_names, column_map or {})
-    if format is None:
-        fmt = detect_format(loaded.path, view, first.features)
-    else:
-        check_forced(loaded.path, format, view)
-        fmt = format
-    return InspectorDataset(loaded, fmt, view, Path(state_dir) if state_dir else None)
+    for column in view.values():
+        if is_path(column, first.column_names):
+            check_path(loaded.path, column, first.features)
+    features = PathFeatures(first.features)
+    fmt, view = resolve_format(loaded.path, view, features, format, bool(column_map))
+    ds = InspectorDataset(loaded, fmt, view, Path(state_dir) if state_dir else None)
+    ds.exploded = explode
+    return ds

@@ -258,6 +258,8 @@ def _load_file(path: Path):
     if builder == "json":
         _check_valid_utf8(path, ds)
         ds = _unwrap_single_list(path, ds)
+    if builder == "text":
+        ds = _without_blank_lines(ds)
     if ds.num_rows == 0:
         raise InputError(f"{path}: the file holds no rows.")
     check_schema(path, ds.data.schema)
@@ -275,6 +277,22 @@ def _check_limits(path: Path, builder: str, delimiter: str) -> None:
                 check_csv_fields(path, delimiter)
     except (OSError, EOFError, lzma.LZMAError) as err:
         raise diagnose_file(path, builder, err) from None
+
+
+def _without_blank_lines(ds):
+    """A plain-text file's documents are its lines; a blank (or whitespace-only) line separates
+    them and is not a document of its own."""
+    import pyarrow.compute as pc
+
+    blank = pc.equal(pc.utf8_trim_whitespace(ds.data.table.column("text")), "")
+    if not pc.any(blank).as_py():
+        return ds
+    with _quiet_datasets():
+        kept = ds.filter(
+            lambda batch: [t is not None and t.strip() != "" for t in batch["text"]],
+            batched=True,
+        )
+        return kept.flatten_indices()
 
 
 def _check_valid_utf8(path: Path, ds) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from inspector.core.data.columnar import columnar_lengths
+from inspector.core.data.formats.registry import columnar_lengths, describe
 from inspector.core.errors import RowProblem
 from inspector.core.progress import Progress, check
 
@@ -71,12 +71,17 @@ class Summary:
     splits: dict[str, SplitSummary]
     roles: dict[str, RoleStats]
     problems: list[RowProblem] = field(default_factory=list)
+    reading: dict = field(default_factory=dict)
+    """How the columns were read (`formats.registry.describe`): `parts` (source columns of
+    each part: prompt, response, chosen...), and for a known layout its `layout` name and the
+    `candidates` it did not use."""
 
     def to_json(self) -> dict:
         return {
             "path": self.path,
             "format": self.format,
             "column_map": self.column_map,
+            "reading": self.reading,
             "files": self.files,
             "splits": {k: {"rows": v.rows, "problems": v.problems} for k, v in self.splits.items()},
             "rows": sum(v.rows for v in self.splits.values()),
@@ -85,10 +90,17 @@ class Summary:
         }
 
 
+#: The pseudo-role under which `info` measures reasoning traces, apart from the answers.
+REASONING = "reasoning"
+
+
 def _turn_lengths(conv) -> list[tuple[str, int]]:
-    out = [(t.role, len(t.content)) for t in conv.turns]
-    for side in (conv.chosen, conv.rejected):
-        out += [(t.role, len(t.content)) for t in side or []]
+    out = []
+    for side in (conv.turns, conv.chosen, conv.rejected):
+        for t in side or ():
+            out.append((t.role, len(t.content)))
+            if t.reasoning is not None:
+                out.append((REASONING, len(t.reasoning)))
     return out
 
 
@@ -127,7 +139,14 @@ def summarize(ds, cancel: threading.Event | None = None) -> Generator[Progress, 
         yield Progress("checking rows", done, total)
     roles = {role: RoleStats.of(np.concatenate(parts)) for role, parts in sorted(lengths.items())}
     return Summary(
-        str(ds.path), ds.format, ds.column_map, [str(f) for f in ds.files], splits, roles, problems
+        str(ds.path),
+        ds.format,
+        ds.column_map,
+        [str(f) for f in ds.files],
+        splits,
+        roles,
+        problems,
+        describe(ds.format, ds.column_map),
     )
 
 

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Generator
 
 from inspector.core.data.arrow_rows import arrow_table
-from inspector.core.data.columnar import columnar_lengths
+from inspector.core.data.formats.registry import columnar_lengths
 from inspector.core.errors import RowError, RowProblem
 from inspector.core.progress import Progress, check
 

@@ -84,6 +84,7 @@ def write_log(
     ensure_ascii=False)`` writes, put together from parts serialized once per label.
     """
     total = sum(verdicts.decided(s).size for s in verdicts.splits)
+    origin = getattr(ds, "origin", None) if getattr(ds, "exploded", None) else None
     done = 0
     with open(path, "wb") as f:
         for split in verdicts.splits:
@@ -95,7 +96,9 @@ def write_log(
             ]
             lines = []
             for row, h in row_hashes(ds, split, rows):
-                lines.append(f'{{"hash": "{h}{middles[int(codes[row])]}{row}}}\n')
+                # an exploded row also names the record it came from
+                end = "}\n" if origin is None else f', "source": {_json(origin(split, row))}}}\n'
+                lines.append(f'{{"hash": "{h}{middles[int(codes[row])]}{row}{end}')
                 if len(lines) == HASH_BATCH:
                     f.write("".join(lines).encode())
                     done += len(lines)

@@ -8,6 +8,10 @@ schema of the functions it is taught to call: Mistral's ``[AVAILABLE_TOOLS] … 
 before the last user turn (its own format); a ``### Tools:`` section after the Alpaca preamble;
 for ChatML, Llama 3 and Phi-3, a paragraph at the end of the system turn (a system turn of
 their own when the row has none), as those models' chat templates do.
+
+An assistant turn's reasoning (`Turn.reasoning`) comes before its answer as
+``<think>\n…\n</think>\n\n``, one `reasoning` piece tags included, so `--reasoning` trains or
+masks the whole block.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from __future__ import annotations
 import json
 
 from inspector.core.data.conversation import ASSISTANT, SYSTEM, TOOL, USER, Turn
-from inspector.core.tokens.rendered import CONTENT, END, MARKUP, Builder, Rendered
+from inspector.core.tokens.rendered import CONTENT, END, MARKUP, REASONING, Builder, Rendered
 
 ALPACA_PREAMBLE = (
     "Below is an instruction that describes a task. "
@@ -28,6 +32,8 @@ ALPACA_PREAMBLE_INPUT = (
 
 
 TOOLS_INTRO = "You can call these tools (JSON schema):\n"
+#: How built-in templates wrap an answer's reasoning (as reasoning models write it).
+THINK_OPEN, THINK_CLOSE = "<think>\n", "\n</think>\n\n"
 
 
 def calls_are_content(turn: Turn) -> bool:
@@ -60,7 +66,10 @@ def render_text(turns: list[Turn], eos: str | None, name: str) -> Rendered:
 
 
 def _content(b: Builder, turn: Turn, i: int, calls_prefix: str | None = None) -> None:
-    """A turn's content and then its tool calls (after `calls_prefix`, default a newline)."""
+    """A turn's reasoning in ``<think>`` tags, its content, then its tool calls (after
+    `calls_prefix`, default a newline)."""
+    if turn.reasoning:
+        b.add(THINK_OPEN + turn.reasoning + THINK_CLOSE, i, REASONING)
     b.add(turn.content, i, CONTENT)
     if turn.tool_calls and not calls_are_content(turn):
         prefix = calls_prefix if calls_prefix is not None else ("\n" if turn.content else "")

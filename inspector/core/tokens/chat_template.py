@@ -13,7 +13,8 @@ and including the first special token after it, taken as the end-of-turn marker 
 and however the template writes them (found by rendering the turn once more without them), are
 part of its trained text, and tool results (`tool` turns) are not trained. Either way the
 end-of-turn marker is recorded as the turn's `end` piece, so the linter can tell when a
-template leaves it untrained.
+template leaves it untrained. A turn's reasoning goes to the template as `reasoning_content`;
+where the template writes it, it becomes the turn's `reasoning` piece.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Any
 from inspector.core.data.conversation import TOOL, Turn
 from inspector.core.errors import RowError
 from inspector.core.tokens.builtin_templates import calls_are_content
-from inspector.core.tokens.rendered import CONTENT, END, MARKUP, Piece, Rendered
+from inspector.core.tokens.rendered import CONTENT, END, MARKUP, REASONING, Piece, Rendered
 
 _OPEN, _CLOSE, _BASE = "\ue000", "\ue001", 0xE100
 _MAX_MARKED_TURNS = 0xEFFF - _BASE
@@ -61,6 +62,8 @@ def to_messages(turns: list[Turn]) -> list[dict[str, Any]]:
             msg["tool_calls"] = calls
         if turn.role == TOOL and turn.name:
             msg["name"] = turn.name
+        if turn.reasoning:
+            msg["reasoning_content"] = turn.reasoning  # the key reasoning models' templates read
         out.append(msg)
     return out
 
@@ -262,10 +265,41 @@ def render_chat_template(turns: list[Turn], tok: Any, tools: str | None = None) 
             prev_end = eot.end()
         else:
             prev_end = end
+    pieces = _with_reasoning(pieces, turns, text)
     by_turn = None
     if generation:
         by_turn = _assign_generation(gen_spans, turns, spans)
     return Rendered(text, turns, pieces, False, by_turn, "tokenizer")
+
+
+_THINK_TAG = re.compile(r"<think>\s*$")
+_THINK_END = re.compile(r"\s*</think>\s*")
+
+
+def _with_reasoning(pieces: list[Piece], turns: list[Turn], text: str) -> list[Piece]:
+    """Find each turn's reasoning in the markup before its content (where the template wrote
+    it, if it did) and make it a `reasoning` piece, with the ``<think>`` tags around it."""
+    if not any(t.reasoning for t in turns):
+        return pieces
+    out: list[Piece] = []
+    for k, p in enumerate(pieces):
+        nxt = pieces[k + 1] if k + 1 < len(pieces) else None
+        reasoning = turns[p.turn].reasoning if p.turn >= 0 else None
+        at = text.find(reasoning, p.start, p.end) if reasoning and p.part == MARKUP else -1
+        if at < 0 or nxt is None or nxt.part != CONTENT or nxt.turn != p.turn:
+            out.append(p)
+            continue
+        start, end = at, at + len(reasoning)
+        tag = _THINK_TAG.search(text, p.start, start)
+        if tag:
+            start = tag.start()
+        close = _THINK_END.match(text, end, p.end)
+        if close:
+            end = close.end()
+        for a, b, part in ((p.start, start, MARKUP), (start, end, REASONING), (end, p.end, MARKUP)):
+            if b > a:
+                out.append(Piece(a, b, p.turn, part))
+    return out
 
 
 def _assign_generation(gen_spans, turns, spans) -> dict[int, list[tuple[int, int]]]:

@@ -3,7 +3,8 @@
 The three template modules (`templates`, `builtin_templates`, `chat_template`) all build these;
 keeping them here lets each of those import it without importing the others back.
 A `Piece` is one span of the text: a turn's markup (headers such as ``### Response:``), its
-content, or its end-of-turn marker (the EOS or ``<|im_end|>`` that teaches the model to stop).
+content, its reasoning (``<think>…</think>`` before an answer), or its end-of-turn marker (the
+EOS or ``<|im_end|>`` that teaches the model to stop).
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ from typing import NamedTuple
 from inspector.core.data.conversation import TEXT, Turn
 
 MARKUP, CONTENT, END = "markup", "content", "end"
+#: The part of an assistant turn holding its reasoning trace (with the tags that wrap it).
+REASONING = "reasoning"
+#: `--reasoning`: whether a trained turn's reasoning is trained with it or masked.
+REASONING_MODES = ("train", "mask")
 #: Role shown for template text that belongs to no turn (a preamble, a BOS, blank lines).
 TEMPLATE_ROLE = "template"
 
@@ -38,7 +43,7 @@ class Piece(NamedTuple):
     start: int
     end: int
     turn: int
-    part: str  # MARKUP, CONTENT or END
+    part: str  # MARKUP, CONTENT, REASONING or END
 
 
 @dataclass(slots=True)
@@ -69,25 +74,44 @@ class Rendered:
         """The `(start, end)` spans of one part of one turn, in text order."""
         return [(p.start, p.end) for p in self.pieces if p.turn == turn and p.part == part]
 
-    def trained_spans(self, mode: str) -> list[tuple[int, int]]:
-        """Character spans whose tokens are trained, for `completion` or `assistant` mode."""
+    def trained_spans(self, mode: str, reasoning: str = "train") -> list[tuple[int, int]]:
+        """Character spans whose tokens are trained, for `completion` or `assistant` mode;
+        `reasoning="mask"` leaves every reasoning piece out (whatever a template marked)."""
+        parts = (CONTENT, END, REASONING) if reasoning == "train" else (CONTENT, END)
         out: list[tuple[int, int]] = []
         for i in self.trained_turns(mode):
             if self.generation is not None and self.turns[i].role != TEXT:
                 out.extend(self.generation.get(i, []))
             else:
-                out.extend(
-                    (p.start, p.end)
-                    for p in self.pieces
-                    if p.turn == i and p.part in (CONTENT, END)
-                )
+                out.extend((p.start, p.end) for p in self.pieces if p.turn == i and p.part in parts)
         merged: list[tuple[int, int]] = []
         for a, b in sorted(s for s in out if s[1] > s[0]):
             if merged and a <= merged[-1][1]:  # touching spans (content, then its end marker)
                 merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
             else:
                 merged.append((a, b))
+        if reasoning == "mask":
+            merged = without(merged, self.reasoning_spans())
         return merged
+
+    def reasoning_spans(self) -> list[tuple[int, int]]:
+        """The spans of every turn's reasoning, in text order."""
+        return sorted((p.start, p.end) for p in self.pieces if p.part == REASONING)
+
+
+def without(spans: list[tuple[int, int]], holes: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted, disjoint `spans` minus sorted `holes`."""
+    out = []
+    for a, b in spans:
+        for h0, h1 in holes:
+            if h1 <= a or h0 >= b:
+                continue
+            if h0 > a:
+                out.append((a, h0))
+            a = max(a, h1)
+        if a < b:
+            out.append((a, b))
+    return out
 
 
 class Builder:

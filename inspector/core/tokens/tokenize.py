@@ -9,6 +9,7 @@ a target. The end-of-turn marker written after a trained turn (EOS, ``<|im_end|>
 
 Masking modes: `completion` trains the last trained turn only (the final answer), `assistant`
 every turn the source marks as trained (assistant turns, `text` documents), `all` every token.
+An answer's reasoning trace is trained with it unless `reasoning="mask"` (`--reasoning mask`).
 Character spans from the template become token ranges through the fast tokenizer's
 char-to-token mapping: a token is trained when any of its characters is.
 
@@ -27,7 +28,7 @@ from inspector.core.data.conversation import Conversation, Turn
 from inspector.core.errors import InputError, RowError
 from inspector.core.tokens.markers import Markers, trim_before_markers
 from inspector.core.tokens.presplit import word_split_encoder
-from inspector.core.tokens.rendered import TEMPLATE_ROLE, Rendered
+from inspector.core.tokens.rendered import REASONING_MODES, TEMPLATE_ROLE, Rendered, without
 from inspector.core.tokens.templates import get_template
 from inspector.core.tokens.tokenizer import tokenizer_fingerprint, tokenizer_name
 
@@ -56,6 +57,8 @@ class TokenSettings:
     """Markers that end a trained answer in pre-formatted text rows."""
     mistral_system: str = "space"
     """How the `mistral` template joins a system prompt (`builtin_templates.MISTRAL_SYSTEM`)."""
+    reasoning: str = "train"
+    """`train` or `mask` an answer's reasoning trace (`rendered.REASONING_MODES`)."""
 
     @property
     def markers(self) -> Markers:
@@ -116,6 +119,10 @@ class TokenPipeline:
     ):
         if settings.mask not in MASK_MODES:
             raise InputError(f"Unknown mask mode {settings.mask!r}; choose one of {MASK_MODES}.")
+        if settings.reasoning not in REASONING_MODES:
+            raise InputError(
+                f"Unknown reasoning mode {settings.reasoning!r}; choose one of {REASONING_MODES}."
+            )
         if settings.max_length < 1:
             raise InputError(f"--max-length must be positive, got {settings.max_length}.")
         self.tokenizer = tokenizer
@@ -140,6 +147,7 @@ class TokenPipeline:
             "add_special_tokens": s.add_special_tokens,
             **({"markers": s.markers.to_json()} if s.markers else {}),
             **({"mistral_system": s.mistral_system} if self.template.name == "mistral" else {}),
+            **({"reasoning": s.reasoning} if s.reasoning != "train" else {}),
         }
 
     def describe(self) -> dict[str, Any]:
@@ -213,9 +221,13 @@ class TokenizedRow:
     @cached_property
     def trained_ranges(self) -> list[tuple[int, int]]:
         """Token index ranges that are training targets (before truncation)."""
+        reasoning = self.pipeline.settings.reasoning
         if self.mask == "all":
-            return [(0, self.total_tokens)] if self.total_tokens else []
-        ranges = token_ranges(self.encoding, self.rendered.trained_spans(self.mask))
+            every = [(0, self.total_tokens)] if self.total_tokens else []
+            if reasoning == "mask":
+                every = without(every, token_ranges(self.encoding, self.rendered.reasoning_spans()))
+            return every
+        ranges = token_ranges(self.encoding, self.rendered.trained_spans(self.mask, reasoning))
         if self.rendered.open_ends:  # text cut at markers: a marker's tokens are never trained
             ranges = trim_before_markers(self.encoding, ranges, self.rendered)
         return ranges
@@ -289,7 +301,7 @@ class TokenizedRow:
 
     @cached_property
     def parts(self) -> list[str]:
-        """Per token: ``markup``, ``content`` or ``end`` (the end-of-turn marker)."""
+        """Per token: ``markup``, ``content``, ``reasoning`` or ``end`` (end-of-turn marker)."""
         return [p.part if p is not None else "markup" for p in self._piece_of_token]
 
     def model_inputs(self) -> dict[str, list[int]]:

@@ -38,6 +38,7 @@ class ConversationView(Static):
         "conversation--trained",
         "conversation--evidence",
         "conversation--meta",
+        "conversation--reasoning",
     }
     DEFAULT_CSS = """
     ConversationView { height: auto; padding: 0 1; }
@@ -47,6 +48,7 @@ class ConversationView(Static):
         background: $warning; color: $background; text-style: bold underline;
     }
     ConversationView > .conversation--meta { color: $text-muted; text-style: italic; }
+    ConversationView > .conversation--reasoning { color: $secondary; text-style: italic; }
     """
 
     def __init__(self, *, id: str | None = None):
@@ -147,6 +149,10 @@ class ConversationView(Static):
             if is_trained:
                 head.append("  trained")
             out.append(head)
+            if turn.reasoning:  # apart from the answer, in its own colour
+                thought = highlight(turn.reasoning, self.needles, evidence)
+                thought.stylize(self.get_component_rich_style("conversation--reasoning"))
+                out.append(Text("thinking:", style="italic") + Text("\n") + thought)
             out.append(highlight(turn.content, self.needles, evidence))
             for call in turn.tool_calls or []:
                 out.append(

@@ -34,6 +34,8 @@ class TokenView(Static):
         "token-view--masked",
         "token-view--masked-alt",
         "token-view--special",
+        "token-view--reasoning",
+        "token-view--reasoning-masked",
         "token-view--cut",
         "token-view--legend",
     }
@@ -44,6 +46,10 @@ class TokenView(Static):
     TokenView > .token-view--masked { color: $text-muted; }
     TokenView > .token-view--masked-alt { color: $text-muted; background: $panel; }
     TokenView > .token-view--special { color: $accent; text-style: bold reverse; }
+    TokenView > .token-view--reasoning {
+        color: $secondary; background: $secondary 20%; text-style: italic;
+    }
+    TokenView > .token-view--reasoning-masked { color: $secondary 70%; text-style: italic; }
     TokenView > .token-view--cut { color: $error; text-style: bold reverse; }
     TokenView > .token-view--legend { color: $text-muted; text-style: italic; }
     """
@@ -63,6 +69,9 @@ class TokenView(Static):
         legend.append(" ")
         legend.append(" special ", style("token-view--special"))
         legend.append(" ")
+        if "reasoning" in row.parts:
+            legend.append(" reasoning ", style("token-view--reasoning"))
+            legend.append(" ")
         legend.append(" ✂ truncation ", style("token-view--cut"))
         n = min(len(row.tokens), MAX_TOKENS)
         # A character spelled in byte tokens shows once, on its last byte; `·` on the others.
@@ -82,6 +91,7 @@ class TokenView(Static):
         )
         body = Text()
         labels, special = row.labels, row.special
+        parts = row.parts
         dim = Style(dim=True)
         for i in range(n):
             if i == row.max_length:
@@ -90,6 +100,8 @@ class TokenView(Static):
             trained = labels[i] != -100
             if special[i]:
                 cls = "token-view--special"
+            elif parts[i] == "reasoning":  # the answer's reasoning trace, trained or not
+                cls = "token-view--reasoning" if trained else "token-view--reasoning-masked"
             elif trained:
                 cls = "token-view--trained-alt" if i % 2 else "token-view--trained"
             else:
