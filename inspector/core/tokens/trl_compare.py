@@ -21,6 +21,7 @@ count), and each difference is named (`DIFFERENCES`). TRL is an optional extra
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import tempfile
@@ -221,7 +222,9 @@ def _trl_prepare(pipeline, examples: list[dict], setup: str, messages: _Collect)
     import transformers
     from trl import SFTConfig, SFTTrainer
 
-    tok = pipeline.tokenizer
+    # TRL's trainers set a missing pad token on the tokenizer they are given: a copy keeps
+    # the shared (cached) tokenizer as the user's folder defines it.
+    tok = copy.deepcopy(pipeline.tokenizer)
     config = transformers.LlamaConfig(
         vocab_size=len(tok),
         hidden_size=8,
