@@ -72,6 +72,12 @@ async def _settle(pilot) -> None:
     # A failed or cancelled analysis is part of what tests look at: wait, do not raise.
     await asyncio.gather(*(w.wait() for w in list(pilot.app.workers)), return_exceptions=True)
     await pilot.pause()
+    # The analyses run one after another: the next one starts when a worker ends, so wait
+    # until none is queued or running (on a loaded machine a cached one still takes a while).
+    analyses = getattr(pilot.app, "analyses", {})
+    while any(s.status in ("queued", "running") for s in analyses.values()):
+        await asyncio.gather(*(w.wait() for w in list(pilot.app.workers)), return_exceptions=True)
+        await pilot.pause(0.05)
 
 
 @pytest.fixture
