@@ -11,8 +11,6 @@ controls (`␛`, `<U+009B>`) rather than dropping them; a second test checks the
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from inspector.core.data.dataset import open_dataset
@@ -57,28 +55,20 @@ def _app(hostile, state, filter_on: bool) -> InspectorApp:
     return app
 
 
-async def _settle(pilot) -> None:
-    await pilot.pause()
-    while pilot.app.starting:
-        await pilot.pause(0.05)
-    await asyncio.gather(*(w.wait() for w in list(pilot.app.workers)), return_exceptions=True)
-    await pilot.pause()
-
-
 def _screen_text(app) -> str:
     """The text of every segment the screen sends, Textual's own control segments left out."""
     strips = app.screen._compositor.render_strips()
     return "\n".join("".join(seg.text for seg in strip if not seg.control) for strip in strips)
 
 
-async def _tour(app) -> dict[str, str]:
+async def _tour(app, settle) -> dict[str, str]:
     shown = {}
     async with app.run_test(size=(120, 40)) as pilot:
-        await _settle(pilot)
+        await settle(pilot)
         for keys, where in TOUR:
             for key in keys:
                 await pilot.press(key)
-            await _settle(pilot)
+            await settle(pilot)
             shown[where] = _screen_text(app)
         await pilot.press("escape")
     return shown
@@ -92,9 +82,9 @@ def _leaks(shown: dict[str, str]) -> dict[str, list[str]]:
     }
 
 
-async def test_every_view_shows_the_controls_and_sends_none(hostile, tmp_path):
+async def test_every_view_shows_the_controls_and_sends_none(hostile, tmp_path, settle):
     app = _app(hostile, tmp_path / "state", filter_on=False)
-    shown = await _tour(app)
+    shown = await _tour(app, settle)
     assert not _leaks(shown), _leaks(shown)
     # Shown, not dropped: the placeholders are on screen where the data is.
     for where in ("rows", "one row: text", "one row: tokens", "duplicates", "contamination"):
@@ -106,7 +96,7 @@ async def test_every_view_shows_the_controls_and_sends_none(hostile, tmp_path):
     }
 
 
-async def test_the_line_filter_alone_keeps_controls_off_the_terminal(hostile, tmp_path):
+async def test_the_line_filter_alone_keeps_controls_off_the_terminal(hostile, tmp_path, settle):
     """What a widget forgets to sanitize still never reaches the terminal, and the line
     keeps its width."""
     from rich.segment import Segment
@@ -117,5 +107,5 @@ async def test_the_line_filter_alone_keeps_controls_off_the_terminal(hostile, tm
     assert [s.text for s in out] == ["ok ", "]0;x 2J", "\x1b[H"]  # control segments untouched
     assert Segment.get_line_length(out[:2]) == Segment.get_line_length(line[:2])
     app = _app(hostile, tmp_path / "state", filter_on=True)
-    shown = await _tour(app)
+    shown = await _tour(app, settle)
     assert not _leaks(shown), _leaks(shown)
